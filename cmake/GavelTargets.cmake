@@ -1,0 +1,32 @@
+# Helpers that keep each folder's CMakeLists.txt to a line or two.
+
+# gavel_library(NAME DIR DEPS...): a static library of every .cpp in DIR (and its sub-folders).
+function(gavel_library name dir)
+  file(GLOB_RECURSE srcs CONFIGURE_DEPENDS ${dir}/*.cpp)
+  if(srcs)
+    add_library(${name} STATIC ${srcs})
+    target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(${name} PUBLIC ${ARGN})
+  else()
+    # A layer with no code yet still exists, so the layers above can name it.
+    add_library(${name} INTERFACE)
+    target_include_directories(${name} INTERFACE ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(${name} INTERFACE ${ARGN})
+  endif()
+endfunction()
+
+# gavel_test_dir(NAME DIR DEPS...): one GoogleTest binary of every .cpp in DIR, registered with CTest.
+function(gavel_test_dir name dir)
+  file(GLOB srcs CONFIGURE_DEPENDS ${dir}/*.cpp)
+  if(NOT srcs)
+    return()
+  endif()
+  add_executable(${name} ${srcs})
+  target_link_libraries(${name} PRIVATE ${ARGN} GTest::gtest GTest::gtest_main)
+  target_compile_definitions(${name} PRIVATE
+    GAVEL_TEST_DATA="${PROJECT_SOURCE_DIR}/tests/data"
+    GAVEL_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    GAVEL_BINARY="$<TARGET_FILE:gavel>")
+  add_dependencies(${name} gavel)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
+endfunction()

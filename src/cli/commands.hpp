@@ -1,0 +1,20 @@
+// The gavel subcommands. Each lives in cmd_<name>.cpp, parses its own Options, and returns the
+// process exit status; errors are thrown as gavel::Error and reported by main().
+#pragma once
+
+#include <string_view>
+
+namespace gavel::cli {
+
+using CommandFn = int (*)(int argc, char** argv);
+
+struct Command {
+    std::string_view name;
+    std::string_view summary;
+    CommandFn run;
+    bool developer = false;  // listed under "developer commands" in `gavel --help`
+};
+
+int run_version(int argc, char** argv);
+
+}  // namespace gavel::cli

@@ -1,0 +1,72 @@
+// gavel: the one binary. Dispatches to a subcommand and turns every error into one line on
+// stderr with a non-zero exit status.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <span>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "core/error.hpp"
+
+namespace gavel::cli {
+namespace {
+
+constexpr Command kCommands[] = {
+    {"version", "print the version and the CPU features in use", run_version},
+};
+
+void print_overview() {
+    std::string out =
+        "usage: gavel COMMAND [OPTIONS]\n\n"
+        "gavel runs pairwise LLM judges (which of two answers is better?) from their Hugging Face\n"
+        "checkpoints, and turns judgments into agreement metrics and arena leaderboards.\n\ncommands:\n";
+    for (const auto& c : kCommands)
+        if (!c.developer) out += fmt::format("  {:<12} {}\n", c.name, c.summary);
+    bool any_dev = false;
+    for (const auto& c : kCommands) {
+        if (!c.developer) continue;
+        if (!any_dev) out += "\ndeveloper commands:\n";
+        any_dev = true;
+        out += fmt::format("  {:<12} {}\n", c.name, c.summary);
+    }
+    out += "\nRun 'gavel COMMAND --help' for the options of one command.\n";
+    std::fputs(out.c_str(), stdout);
+}
+
+}  // namespace
+}  // namespace gavel::cli
+
+int main(int argc, char** argv) {
+    using namespace gavel::cli;
+    if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
+        std::strcmp(argv[1], "help") == 0) {
+        print_overview();
+        return argc < 2 ? 2 : 0;
+    }
+    if (std::strcmp(argv[1], "--version") == 0) return run_version(1, argv + 1);
+    for (const auto& c : kCommands) {
+        if (c.name != argv[1]) continue;
+        try {
+            return c.run(argc - 1, argv + 1);
+        } catch (const HelpShown&) {
+            return 0;
+        } catch (const UsageError& e) {
+            std::fprintf(stderr, "gavel %s: %s (see 'gavel %s --help')\n", argv[1], e.message.c_str(), argv[1]);
+            return 2;
+        } catch (const gavel::Error& e) {
+            std::fprintf(stderr, "gavel %s: error: %s\n", argv[1], e.what());
+            return 1;
+        } catch (const std::bad_alloc&) {
+            std::fprintf(stderr, "gavel %s: error: out of memory\n", argv[1]);
+            return 1;
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "gavel %s: error: %s\n", argv[1], e.what());
+            return 1;
+        }
+    }
+    std::fprintf(stderr, "gavel: unknown command '%s' (see 'gavel --help')\n", argv[1]);
+    return 2;
+}

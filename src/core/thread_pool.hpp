@@ -1,0 +1,42 @@
+// A fixed set of worker threads for data-parallel loops. One pool per process, created by the
+// CLI (--threads) and passed down; ops split their work with parallel_for.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace gavel {
+
+class ThreadPool {
+public:
+    // threads == 0 picks std::thread::hardware_concurrency().
+    explicit ThreadPool(size_t threads = 0);
+    ~ThreadPool();
+    ThreadPool(const ThreadPool&) = delete;
+    ThreadPool& operator=(const ThreadPool&) = delete;
+
+    size_t size() const { return workers_.size() + 1; }  // the calling thread works too
+
+    // Runs fn(begin, end) over [0, n) in contiguous chunks of at least `grain` items, on all
+    // threads including the caller, and returns when every chunk is done. The first exception
+    // thrown by a chunk is rethrown here. Not re-entrant: fn must not call parallel_for.
+    void parallel_for(size_t n, const std::function<void(size_t, size_t)>& fn, size_t grain = 1);
+
+private:
+    void worker_loop(size_t index);
+    void run_chunks(size_t index);
+
+    std::vector<std::thread> workers_;
+    std::mutex mutex_;
+    std::condition_variable wake_, done_;
+    const std::function<void(size_t, size_t)>* job_ = nullptr;
+    size_t job_n_ = 0, job_chunk_ = 0, generation_ = 0, pending_ = 0;
+    std::exception_ptr error_;
+    bool stop_ = false;
+};
+
+}  // namespace gavel

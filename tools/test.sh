@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds gavel (Release, and Debug with ASan+UBSan) and runs every test: unit and parity tests
+# under CTest in both builds, then each fuzz target for a bounded time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS=${JOBS:-$(nproc)}
+
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$JOBS"
+ctest --preset release -j "$JOBS"
+
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j "$JOBS"
+ctest --preset asan -j "$JOBS" -LE slow
+
+if [ -d fuzz ] && ls fuzz/*.cpp >/dev/null 2>&1; then
+  cmake --preset fuzz >/dev/null
+  cmake --build --preset fuzz -j "$JOBS"
+  for target in build/fuzz/fuzz/*; do
+    [ -x "$target" ] && [ -f "$target" ] || continue
+    name=$(basename "$target")
+    corpus=fuzz/corpus/$name
+    mkdir -p "build/fuzz/corpus-$name"
+    echo "fuzz: $name for ${FUZZ_SECONDS:-60}s"
+    "$target" -max_total_time="${FUZZ_SECONDS:-60}" -timeout=10 -rss_limit_mb=2048 \
+      "build/fuzz/corpus-$name" $( [ -d "$corpus" ] && echo "$corpus" ) 2>&1 | tail -3
+  done
+fi
