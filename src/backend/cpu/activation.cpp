@@ -1,0 +1,42 @@
+#include "backend/cpu/activation.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace gavel::cpu {
+
+void silu_mul(const float* gate, const float* up, float* out, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) {
+        float g = gate[i];
+        out[i] = g / (1.0f + std::exp(-g)) * up[i];
+    }
+}
+
+void gelu_erf(float* x, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * float(M_SQRT1_2)));
+}
+
+void relu(float* x, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) x[i] = std::max(x[i], 0.0f);
+}
+
+void softmax(float* x, int64_t rows, int64_t n) {
+    for (int64_t r = 0; r < rows; ++r) {
+        float* row = x + r * n;
+        float mx = -INFINITY;
+        for (int64_t i = 0; i < n; ++i) mx = std::max(mx, row[i]);
+        if (mx == -INFINITY) {  // every entry masked: define the result as all zeros
+            std::fill(row, row + n, 0.0f);
+            continue;
+        }
+        float sum = 0;
+        for (int64_t i = 0; i < n; ++i) {
+            row[i] = std::exp(row[i] - mx);
+            sum += row[i];
+        }
+        float inv = 1.0f / sum;
+        for (int64_t i = 0; i < n; ++i) row[i] *= inv;
+    }
+}
+
+}  // namespace gavel::cpu

@@ -1,0 +1,17 @@
+// Element-wise activations of the two judge architectures.
+#pragma once
+
+#include <cstdint>
+
+namespace gavel::cpu {
+
+// out[i] = silu(gate[i]) * up[i]  (Qwen2 SwiGLU MLP); out may alias gate.
+void silu_mul(const float* gate, const float* up, float* out, int64_t n);
+// x = x * 0.5 * (1 + erf(x / sqrt(2)))  (exact GELU, jina-embeddings-v3).
+void gelu_erf(float* x, int64_t n);
+// x = max(x, 0)  (nn.TransformerDecoderLayer's default activation).
+void relu(float* x, int64_t n);
+// Softmax over each row of length n, in place, computed stably in f32.
+void softmax(float* x, int64_t rows, int64_t n);
+
+}  // namespace gavel::cpu
