@@ -38,7 +38,7 @@ std::vector<ClassifyOutput> ClassifyBatcher::run(ThreadPool& pool, const JinaJud
     std::vector<int64_t> lengths;
     for (const auto& s : sequences) lengths.push_back(int64_t(s.size()));
     std::vector<ClassifyOutput> out(sequences.size());
-    const int32_t pad_id = model.encoder().hyperparams().pad_token_id;
+    const auto pad_id = int32_t(model.encoder().config().pad_token_id);
     for (const auto& group : plan(lengths)) {
         std::vector<std::vector<int32_t>> members;
         int64_t tokens = 0;

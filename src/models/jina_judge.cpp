@@ -7,6 +7,7 @@
 #include "backend/cpu/matmul.hpp"
 #include "backend/cpu/norm.hpp"
 #include "core/error.hpp"
+#include "io/checkpoint.hpp"
 
 namespace gavel {
 
@@ -27,6 +28,69 @@ void add_in_place(float* x, const float* y, int64_t n) {
 }
 
 }  // namespace
+
+JinaJudgeHead JinaJudgeHead::load(const Checkpoint& ck, int64_t memory_dim, int64_t num_heads, int64_t num_layers,
+                                  int64_t num_classes) {
+    JinaJudgeHeadHyperparams hp;
+    hp.memory_dim = memory_dim;
+    hp.num_heads = num_heads;
+    hp.num_layers = num_layers;
+    hp.num_classes = num_classes;
+    JinaJudgeHeadWeights w;
+
+    // The decoder's width is the learned query's: the encoder's (target model) or the projection's.
+    auto query_name = ck.find_suffix("decoder_input_embedding");
+    if (!query_name) fail("{}: no tensor 'decoder_input_embedding': not a JinaJudge checkpoint", ck.path().string());
+    hp.d_model = ck.tensor(*query_name).shape.back();
+    const int64_t D = hp.d_model;
+    w.query = find_tensor(ck, "decoder_input_embedding", {1, 1, D});
+    if (ck.find_suffix("projection.weight")) {
+        w.projection_weight = find_tensor(ck, "projection.weight", {D, memory_dim});
+        w.projection_bias = find_tensor(ck, "projection.bias", {D});
+    } else if (D != memory_dim) {
+        fail("{}: the decoder is {} wide, the encoder {}, and there is no projection.weight", ck.path().string(), D,
+             memory_dim);
+    }
+    if (num_heads <= 0 || D % num_heads)
+        fail("{}: nhead {} does not divide the decoder width {}", ck.path().string(), num_heads, D);
+    auto ffn_name = ck.find_suffix("decoder.layers.0.linear1.weight");
+    if (!ffn_name) fail("{}: no tensor 'decoder.layers.0.linear1.weight'", ck.path().string());
+    hp.ffn_dim = ck.tensor(*ffn_name).shape.front();
+    const int64_t F = hp.ffn_dim;
+
+    for (int64_t i = 0; i < num_layers; ++i) {
+        const std::string p = fmt::format("decoder.layers.{}.", i);
+        auto get = [&](const std::string& name, std::vector<int64_t> shape) { return find_tensor(ck, p + name, shape); };
+        JinaJudgeHeadLayerWeights L;
+        L.self_in_weight = get("self_attn.in_proj_weight", {3 * D, D});
+        L.self_in_bias = get("self_attn.in_proj_bias", {3 * D});
+        L.self_out_weight = get("self_attn.out_proj.weight", {D, D});
+        L.self_out_bias = get("self_attn.out_proj.bias", {D});
+        L.cross_in_weight = get("multihead_attn.in_proj_weight", {3 * D, D});
+        L.cross_in_bias = get("multihead_attn.in_proj_bias", {3 * D});
+        L.cross_out_weight = get("multihead_attn.out_proj.weight", {D, D});
+        L.cross_out_bias = get("multihead_attn.out_proj.bias", {D});
+        L.linear1_weight = get("linear1.weight", {F, D});
+        L.linear1_bias = get("linear1.bias", {F});
+        L.linear2_weight = get("linear2.weight", {D, F});
+        L.linear2_bias = get("linear2.bias", {D});
+        L.norm1_weight = get("norm1.weight", {D});
+        L.norm1_bias = get("norm1.bias", {D});
+        L.norm2_weight = get("norm2.weight", {D});
+        L.norm2_bias = get("norm2.bias", {D});
+        L.norm3_weight = get("norm3.weight", {D});
+        L.norm3_bias = get("norm3.bias", {D});
+        w.layers.push_back(L);
+    }
+    if (ck.find_suffix(fmt::format("decoder.layers.{}.norm1.weight", num_layers)))
+        fail("{}: the checkpoint has more decoder layers than num_decoder_layers = {}", ck.path().string(), num_layers);
+    // The original model wraps the classifier in nn.Sequential ("classification_head.0"); the
+    // later variants do not.
+    const std::string head = ck.find_suffix("classification_head.0.weight") ? "classification_head.0." : "classification_head.";
+    w.classifier_weight = find_tensor(ck, head + "weight", {num_classes, D});
+    w.classifier_bias = find_tensor(ck, head + "bias", {num_classes});
+    return JinaJudgeHead(hp, std::move(w));
+}
 
 JinaJudgeHead::JinaJudgeHead(JinaJudgeHeadHyperparams hp, JinaJudgeHeadWeights weights)
     : hp_(hp), w_(std::move(weights)) {}
@@ -87,11 +151,20 @@ std::vector<float> JinaJudgeHead::logits(ThreadPool& pool, const float* memory, 
 
 JinaJudgeModel::JinaJudgeModel(XlmRobertaEncoder encoder, JinaJudgeHead head)
     : encoder_(std::move(encoder)), head_(std::move(head)) {
-    if (head_.hyperparams().memory_dim != encoder_.hyperparams().hidden_size)
+    if (head_.hyperparams().memory_dim != encoder_.config().hidden_size)
         fail("jina judge: the head reads {}-wide encoder states, the encoder's hidden_size is {}",
-             head_.hyperparams().memory_dim, encoder_.hyperparams().hidden_size);
+             head_.hyperparams().memory_dim, encoder_.config().hidden_size);
     if (head_.hyperparams().num_classes != 3)
         fail("jina judge: the classifier has {} classes, expected 3 (A>B, A=B, B>A)", head_.hyperparams().num_classes);
+}
+
+JinaJudgeModel JinaJudgeModel::load(const Checkpoint& judge, const JinaJudgeConfig& config,
+                                    const JinaEmbeddingsConfig& encoder_config,
+                                    const XlmRobertaEncoder::LoadOptions& encoder_options) {
+    auto encoder = XlmRobertaEncoder::load(judge, encoder_config, encoder_options);
+    auto head = JinaJudgeHead::load(judge, encoder_config.hidden_size, config.nhead, config.num_decoder_layers,
+                                    config.n_classes);
+    return JinaJudgeModel(std::move(encoder), std::move(head));
 }
 
 std::vector<std::array<float, 3>> JinaJudgeModel::classify(ThreadPool& pool, const TokenBatch& batch) const {

@@ -10,6 +10,7 @@
 
 #include "core/tensor.hpp"
 #include "core/thread_pool.hpp"
+#include "io/model_config.hpp"
 #include "models/xlm_roberta.hpp"
 
 namespace gavel {
@@ -62,6 +63,13 @@ private:
 // The whole classifier: token ids in, three logits per sequence out.
 class JinaJudgeModel {
 public:
+    // Both parts from the judge's model.safetensors (encoder tensors under any prefix, "encoder."
+    // in the released file); the encoder's shapes from jina-embeddings-v3's config.json. The
+    // judge uses the encoder without a task adapter (spec §2.2 step 3): leave options.task empty.
+    static JinaJudgeModel load(const Checkpoint& judge, const JinaJudgeConfig& config,
+                               const JinaEmbeddingsConfig& encoder_config,
+                               const XlmRobertaEncoder::LoadOptions& encoder_options = {});
+
     JinaJudgeModel(XlmRobertaEncoder encoder, JinaJudgeHead head);
 
     const XlmRobertaEncoder& encoder() const { return encoder_; }

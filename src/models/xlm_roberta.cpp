@@ -9,6 +9,7 @@
 #include "backend/cpu/matmul.hpp"
 #include "backend/cpu/norm.hpp"
 #include "core/error.hpp"
+#include "io/checkpoint.hpp"
 
 namespace gavel {
 
@@ -74,12 +75,23 @@ void add_in_place(float* x, const float* y, int64_t n) {
 
 }  // namespace
 
-int XlmRobertaHyperparams::task_index(std::string_view task) const {
+int jina_task_index(const JinaEmbeddingsConfig& config, std::string_view task) {
+    const auto& tasks = config.lora_adaptations;
     for (size_t i = 0; i < tasks.size(); ++i)
         if (tasks[i] == task) return int(i);
     std::string known;
     for (const auto& t : tasks) known += (known.empty() ? "" : ", ") + t;
     fail("unknown task '{}': the encoder's lora_adaptations are [{}]", task, known);
+}
+
+const TensorView& find_tensor(const Checkpoint& checkpoint, std::string_view suffix, const std::vector<int64_t>& shape) {
+    auto name = checkpoint.find_suffix(suffix);
+    if (!name) fail("{}: no tensor named '{}' (with any prefix)", checkpoint.path().string(), suffix);
+    const TensorView& t = checkpoint.tensor(*name);
+    if (t.shape != shape)
+        fail("{}: tensor '{}' has shape {}, expected {}", checkpoint.path().string(), *name, shape_string(t.shape),
+             shape_string(shape));
+    return t;
 }
 
 std::vector<uint8_t> merge_linear_lora(const TensorView& w, const TensorView& a, const TensorView& b, float scale) {
@@ -123,6 +135,84 @@ std::vector<uint8_t> merge_embedding_lora(const TensorView& w, const TensorView&
     return merged;
 }
 
+namespace {
+
+// Entry `index` of a stacked tensor [n, ...]: one task's adapter factor.
+TensorView task_slice(const TensorView& t, int index) {
+    TensorView v{t.dtype, std::vector<int64_t>(t.shape.begin() + 1, t.shape.end()), nullptr};
+    v.data = static_cast<const uint8_t*>(t.data) + size_t(index) * v.nbytes();
+    return v;
+}
+
+}  // namespace
+
+XlmRobertaEncoder XlmRobertaEncoder::load(const Checkpoint& ck, const JinaEmbeddingsConfig& c, const LoadOptions& options) {
+    const int64_t V = c.vocab_size, D = c.hidden_size, I = c.intermediate_size, R = c.lora_rank;
+    const int64_t tasks = int64_t(c.lora_adaptations.size());
+    std::optional<int> task;
+    if (options.task) task = jina_task_index(c, *options.task);
+    if (task && (R <= 0 || R > 64)) fail("encoder: lora_rank {} is not supported (1 to 64)", R);
+    const float scale = float(c.lora_alpha / double(R));
+    std::vector<std::vector<uint8_t>> owned;
+    XlmRobertaWeights w;
+
+    // jina's checkpoints keep each adapted weight as "<module>.parametrizations.weight.original"
+    // (torch parametrize); an export with the adapters stripped names it "<module>.weight".
+    auto base = [&](const std::string& module, const std::vector<int64_t>& shape) -> const TensorView& {
+        const std::string parametrized = module + ".parametrizations.weight.original";
+        return find_tensor(ck, ck.find_suffix(parametrized) ? parametrized : module + ".weight", shape);
+    };
+    auto factors = [&](const std::string& module, std::vector<int64_t> a_shape, std::vector<int64_t> b_shape) {
+        const std::string stem = module + ".parametrizations.weight.0.lora_";
+        a_shape.insert(a_shape.begin(), tasks);
+        b_shape.insert(b_shape.begin(), tasks);
+        return std::pair{task_slice(find_tensor(ck, stem + "A", a_shape), *task),
+                         task_slice(find_tensor(ck, stem + "B", b_shape), *task)};
+    };
+    auto linear = [&](const std::string& module, int64_t out, int64_t in) -> TensorView {
+        const TensorView& weight = base(module, {out, in});
+        if (!task) return weight;
+        auto [a, b] = factors(module, {R, in}, {out, R});
+        owned.push_back(merge_linear_lora(weight, a, b, scale));
+        return TensorView{weight.dtype, weight.shape, owned.back().data()};
+    };
+    auto vector = [&](const std::string& name, int64_t n) { return find_tensor(ck, name, {n}); };
+
+    const std::string emb = "roberta.embeddings.";
+    w.word_embeddings = base(emb + "word_embeddings", {V, D});
+    w.token_type_embeddings = base(emb + "token_type_embeddings", {c.type_vocab_size, D});
+    if (task) {
+        std::tie(w.word_lora_a, w.word_lora_b) = factors(emb + "word_embeddings", {V, R}, {R, D});
+        w.word_lora_scale = scale;
+        auto [a, b] = factors(emb + "token_type_embeddings", {c.type_vocab_size, R}, {R, D});
+        owned.push_back(merge_embedding_lora(w.token_type_embeddings, a, b, scale));
+        w.token_type_embeddings.data = owned.back().data();
+    }
+    w.emb_norm_weight = vector("roberta.emb_ln.weight", D);
+    w.emb_norm_bias = vector("roberta.emb_ln.bias", D);
+    for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
+        const std::string p = fmt::format("roberta.encoder.layers.{}.", i);
+        XlmRobertaLayerWeights L;
+        L.qkv_weight = linear(p + "mixer.Wqkv", 3 * D, D);
+        L.qkv_bias = vector(p + "mixer.Wqkv.bias", 3 * D);
+        L.out_weight = linear(p + "mixer.out_proj", D, D);
+        L.out_bias = vector(p + "mixer.out_proj.bias", D);
+        L.norm1_weight = vector(p + "norm1.weight", D);
+        L.norm1_bias = vector(p + "norm1.bias", D);
+        L.fc1_weight = linear(p + "mlp.fc1", I, D);
+        L.fc1_bias = vector(p + "mlp.fc1.bias", I);
+        L.fc2_weight = linear(p + "mlp.fc2", D, I);
+        L.fc2_bias = vector(p + "mlp.fc2.bias", D);
+        L.norm2_weight = vector(p + "norm2.weight", D);
+        L.norm2_bias = vector(p + "norm2.bias", D);
+        w.layers.push_back(L);
+    }
+    if (ck.find_suffix(fmt::format("roberta.encoder.layers.{}.norm1.weight", c.num_hidden_layers)))
+        fail("{}: the checkpoint has more encoder layers than num_hidden_layers = {}", ck.path().string(),
+             c.num_hidden_layers);
+    return XlmRobertaEncoder(c, options.gelu.value_or(GeluKind::Erf), std::move(w), std::move(owned), options.task);
+}
+
 TokenBatch TokenBatch::pad(std::span<const std::vector<int32_t>> sequences, int32_t pad_id) {
     TokenBatch b;
     b.batch = int64_t(sequences.size());
@@ -139,16 +229,17 @@ TokenBatch TokenBatch::pad(std::span<const std::vector<int32_t>> sequences, int3
     return b;
 }
 
-XlmRobertaEncoder::XlmRobertaEncoder(XlmRobertaHyperparams hp, XlmRobertaWeights weights,
+XlmRobertaEncoder::XlmRobertaEncoder(JinaEmbeddingsConfig config, GeluKind gelu, XlmRobertaWeights weights,
                                      std::vector<std::vector<uint8_t>> owned, std::optional<std::string> task)
-    : hp_(std::move(hp)),
+    : config_(std::move(config)),
+      gelu_(gelu),
       w_(std::move(weights)),
       owned_(std::move(owned)),
       task_(std::move(task)),
-      rope_(hp_.head_dim(), hp_.rope_base, hp_.max_positions) {}
+      rope_(config_.head_dim(), config_.rotary_emb_base, config_.max_position_embeddings) {}
 
 void XlmRobertaEncoder::embed_tokens(const TokenBatch& batch, float* x) const {
-    const int64_t n = batch.tokens(), dim = hp_.hidden_size;
+    const int64_t n = batch.tokens(), dim = config_.hidden_size;
     cpu::embedding(w_.word_embeddings, batch.ids.data(), n, x);
     if (w_.word_lora_a.data) {
         std::vector<float> row(static_cast<size_t>(dim));
@@ -166,18 +257,18 @@ void XlmRobertaEncoder::embed_tokens(const TokenBatch& batch, float* x) const {
 }
 
 std::vector<float> XlmRobertaEncoder::forward(ThreadPool& pool, const TokenBatch& batch) const {
-    const int64_t n = batch.tokens(), D = hp_.hidden_size, H = hp_.num_heads, hd = hp_.head_dim();
-    const int64_t ffn = hp_.intermediate_size;
-    if (batch.seq_len > hp_.max_positions)
+    const int64_t n = batch.tokens(), D = config_.hidden_size, H = config_.num_attention_heads, hd = config_.head_dim();
+    const int64_t ffn = config_.intermediate_size;
+    if (batch.seq_len > config_.max_position_embeddings)
         fail("encoder: a sequence of {} tokens is longer than max_position_embeddings {}", batch.seq_len,
-             hp_.max_positions);
+             config_.max_position_embeddings);
     std::vector<float> x(size_t(n * D)), qkv(size_t(n * 3 * D)), q(size_t(n * D)), k(size_t(n * D));
     std::vector<float> attn(size_t(n * D)), y(size_t(n * D)), ff(size_t(n * ffn));
     std::vector<int32_t> positions(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) positions[size_t(i)] = int32_t(i % batch.seq_len);
 
     embed_tokens(batch, y.data());
-    cpu::layer_norm(y.data(), w_.emb_norm_weight, w_.emb_norm_bias, hp_.layer_norm_eps, n, D, x.data());
+    cpu::layer_norm(y.data(), w_.emb_norm_weight, w_.emb_norm_bias, float(config_.layer_norm_eps), n, D, x.data());
 
     const float scale = 1.0f / std::sqrt(float(hd));
     for (const auto& L : w_.layers) {
@@ -194,17 +285,17 @@ std::vector<float> XlmRobertaEncoder::forward(ThreadPool& pool, const TokenBatch
                                attn.data());
         cpu::linear(pool, attn.data(), n, L.out_weight, &L.out_bias, y.data());
         add_in_place(y.data(), x.data(), n * D);
-        cpu::layer_norm(y.data(), L.norm1_weight, L.norm1_bias, hp_.layer_norm_eps, n, D, x.data());
+        cpu::layer_norm(y.data(), L.norm1_weight, L.norm1_bias, float(config_.layer_norm_eps), n, D, x.data());
 
         // MLP: fc2(GELU(fc1(h))), then the second post-norm.
         cpu::linear(pool, x.data(), n, L.fc1_weight, &L.fc1_bias, ff.data());
-        if (hp_.gelu == GeluKind::Erf)
+        if (gelu_ == GeluKind::Erf)
             cpu::gelu_erf(ff.data(), n * ffn);
         else
             cpu::gelu_tanh(ff.data(), n * ffn);
         cpu::linear(pool, ff.data(), n, L.fc2_weight, &L.fc2_bias, y.data());
         add_in_place(y.data(), x.data(), n * D);
-        cpu::layer_norm(y.data(), L.norm2_weight, L.norm2_bias, hp_.layer_norm_eps, n, D, x.data());
+        cpu::layer_norm(y.data(), L.norm2_weight, L.norm2_bias, float(config_.layer_norm_eps), n, D, x.data());
     }
     for (int64_t i = 0; i < n; ++i)
         if (!batch.mask[size_t(i)]) std::fill_n(&x[size_t(i * D)], D, 0.0f);
@@ -213,7 +304,7 @@ std::vector<float> XlmRobertaEncoder::forward(ThreadPool& pool, const TokenBatch
 
 std::vector<float> XlmRobertaEncoder::embed(ThreadPool& pool, const TokenBatch& batch) const {
     auto hidden = forward(pool, batch);
-    return mean_pool(hidden.data(), batch, hp_.hidden_size);
+    return mean_pool(hidden.data(), batch, config_.hidden_size);
 }
 
 std::vector<float> mean_pool(const float* hidden, const TokenBatch& batch, int64_t dim) {

@@ -12,6 +12,7 @@
 #include "backend/cpu/rope.hpp"
 #include "core/tensor.hpp"
 #include "core/thread_pool.hpp"
+#include "io/model_config.hpp"
 
 namespace gavel {
 
@@ -19,22 +20,12 @@ class Checkpoint;
 
 enum class GeluKind { Erf, Tanh };
 
-// What the forward pass needs from config.json.
-struct XlmRobertaHyperparams {
-    int64_t vocab_size = 0, hidden_size = 0, num_layers = 0, num_heads = 0, intermediate_size = 0;
-    int64_t max_positions = 0;  // max_position_embeddings: the longest sequence RoPE is used for
-    float layer_norm_eps = 1e-5f;
-    double rope_base = 10000.0;
-    int32_t pad_token_id = 1;
-    GeluKind gelu = GeluKind::Erf;
-    std::vector<std::string> tasks;  // lora_adaptations, in adapter order
-    int64_t lora_rank = 0;
-    float lora_alpha = 1.0f;
+// The adapter index of `task` in config.lora_adaptations; fails listing the known tasks.
+int jina_task_index(const JinaEmbeddingsConfig& config, std::string_view task);
 
-    int64_t head_dim() const { return hidden_size / num_heads; }
-    // The adapter index of `task`; fails listing the known tasks.
-    int task_index(std::string_view task) const;
-};
+// The tensor whose name is `suffix` or ends with "." + `suffix`, checked to have `shape`; fails
+// naming the checkpoint, the tensor and both shapes.
+const TensorView& find_tensor(const Checkpoint& checkpoint, std::string_view suffix, const std::vector<int64_t>& shape);
 
 struct XlmRobertaLayerWeights {
     TensorView qkv_weight, qkv_bias, out_weight, out_bias, norm1_weight, norm1_bias;
@@ -70,18 +61,23 @@ public:
         std::optional<GeluKind> gelu;
     };
 
-    // Finds the encoder's tensors by suffix (any prefix such as "encoder." or none), asserts every
-    // shape against `hp`, and merges the task adapter when one is asked for.
-    static XlmRobertaEncoder load(const Checkpoint& checkpoint, XlmRobertaHyperparams hp, const LoadOptions& options);
+    // Finds the encoder's tensors by suffix (any prefix such as "encoder." or none; parametrized
+    // ".parametrizations.weight.original" names or plain ".weight"), asserts every shape against
+    // `config`, and merges the task adapter when one is asked for. The views point into
+    // `checkpoint`, which must outlive the encoder.
+    static XlmRobertaEncoder load(const Checkpoint& checkpoint, const JinaEmbeddingsConfig& config,
+                                  const LoadOptions& options = {});
 
     // `owned` holds the bytes of tensors that weights point into but no checkpoint does (merged
     // task weights); moving a vector keeps its buffer, so the views stay valid. `task` names the
     // adapter merged into `weights`, if any.
-    XlmRobertaEncoder(XlmRobertaHyperparams hp, XlmRobertaWeights weights, std::vector<std::vector<uint8_t>> owned,
-                      std::optional<std::string> task = std::nullopt);
+    XlmRobertaEncoder(JinaEmbeddingsConfig config, GeluKind gelu, XlmRobertaWeights weights,
+                      std::vector<std::vector<uint8_t>> owned, std::optional<std::string> task = std::nullopt);
 
-    const XlmRobertaHyperparams& hyperparams() const { return hp_; }
+    const JinaEmbeddingsConfig& config() const { return config_; }
+    GeluKind gelu() const { return gelu_; }
     const std::optional<std::string>& task() const { return task_; }
+    const XlmRobertaWeights& weights() const { return w_; }
 
     // last_hidden_state [batch, seq_len, hidden] in f32; rows of padding are zero.
     std::vector<float> forward(ThreadPool& pool, const TokenBatch& batch) const;
@@ -91,7 +87,8 @@ public:
 private:
     void embed_tokens(const TokenBatch& batch, float* x) const;
 
-    XlmRobertaHyperparams hp_;
+    JinaEmbeddingsConfig config_;
+    GeluKind gelu_;
     XlmRobertaWeights w_;
     std::vector<std::vector<uint8_t>> owned_;
     std::optional<std::string> task_;
