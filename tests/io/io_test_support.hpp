@@ -21,7 +21,10 @@ public:
         std::string name = std::string(info->test_suite_name()) + "." + info->name();
         for (char& c : name)
             if (c == '/') c = '_';
-        path_ = std::filesystem::path(::testing::TempDir()) / ("gavel-" + name + "-" + std::to_string(::getpid()));
+        name.insert(0, "gavel-");
+        name += '-';
+        name += std::to_string(::getpid());
+        path_ = std::filesystem::path(::testing::TempDir()) / name;
         std::filesystem::remove_all(path_);
         std::filesystem::create_directories(path_);
     }
