@@ -17,6 +17,7 @@ namespace {
 constexpr Command kCommands[] = {
     {"version", "print the version and the CPU features in use", run_version},
     {"inspect", "show a model's architecture, config, parameter counts and tensors", run_inspect},
+    {"make-model", "write a random-weight test model from a seed (real names and shapes)", run_make_model, true},
 };
 
 void print_overview() {
