@@ -16,6 +16,7 @@ namespace {
 
 constexpr Command kCommands[] = {
     {"version", "print the version and the CPU features in use", run_version},
+    {"download", "download a model from the Hugging Face hub into the shared cache", run_download},
 };
 
 void print_overview() {
