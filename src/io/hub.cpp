@@ -228,7 +228,11 @@ private:
         if (ec) fail("{}: cannot create: {}", (cache_.repo_dir() / "blobs").string(), ec.message());
         DownloadProgress progress(options_.progress, spec_.repo_id, total);
         for (const HubFileInfo* file : to_fetch) {
-            FileLock lock(cache_.lock_path(file->etag));
+            FileLock lock(cache_.lock_path(file->etag), [&] {
+                print_warning(options_, fmt::format("waiting for another download of '{}' of '{}' to finish (lock {})",
+                                                    file->filename, spec_.repo_id,
+                                                    cache_.lock_path(file->etag).string()));
+            });
             fs::path blob = cache_.blob_path(file->etag);
             if (fs::exists(blob, ec)) continue;  // another process finished it while we waited
             fs::path incomplete = cache_.incomplete_path(file->etag);

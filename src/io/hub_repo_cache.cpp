@@ -76,11 +76,13 @@ bool is_safe_etag(const std::string& etag) {
     });
 }
 
-FileLock::FileLock(const fs::path& path) {
+FileLock::FileLock(const fs::path& path, const std::function<void()>& on_wait) {
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (fd_ < 0) fail("{}: cannot open lock file: {}", path.string(), std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
+    if (errno == EWOULDBLOCK && on_wait) on_wait();
     while (::flock(fd_, LOCK_EX) != 0) {
         if (errno == EINTR) continue;
         int err = errno;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,7 +18,8 @@ namespace gavel {
 // the same call, so gavel and huggingface_hub never write one blob at the same time.
 class FileLock {
 public:
-    explicit FileLock(const std::filesystem::path& path);
+    // Blocks until the lock is free; `on_wait` is called first when another process holds it.
+    explicit FileLock(const std::filesystem::path& path, const std::function<void()>& on_wait = {});
     ~FileLock();
     FileLock(const FileLock&) = delete;
     FileLock& operator=(const FileLock&) = delete;

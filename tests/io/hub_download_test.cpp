@@ -2,8 +2,11 @@
 // Face cache in a temporary directory: layout, redirects, tokens, errors, resume, no-network reruns.
 #include <gtest/gtest.h>
 
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <mutex>
+#include <thread>
 
 #include "core/error.hpp"
 #include "io/hub.hpp"
@@ -156,6 +159,36 @@ TEST_F(HubDownloadTest, SecondResolveMakesNoRequest) {
     auto requests = server_->requests();
     ASSERT_EQ(requests.size(), after_first + 1);
     EXPECT_EQ(requests.back()["path"], "/api/models/org/tiny/revision/main");
+}
+
+TEST_F(HubDownloadTest, ConcurrentResolvesFetchEachBlobOnce) {
+    std::mutex mutex;
+    std::vector<std::string> notes;
+    HubOptions o = options();
+    o.warn = [&](const std::string& message) {
+        std::lock_guard<std::mutex> lock(mutex);
+        notes.push_back(message);
+    };
+    constexpr int kThreads = 4;
+    std::vector<fs::path> results(kThreads);
+    std::vector<std::string> errors(kThreads);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i)
+        threads.emplace_back([&, i] { errors[i] = error_of([&] { results[i] = resolve_model("org/tiny", kModelPatterns, o); }); });
+    for (auto& t : threads) t.join();
+    for (int i = 0; i < kThreads; ++i) {
+        EXPECT_EQ(errors[i], "");
+        EXPECT_EQ(results[i], repo_dir("org/tiny") / "snapshots" / kTinySha);
+    }
+    EXPECT_EQ(read_file(results[0] / "model.safetensors"), contents_["model.safetensors"]);
+    EXPECT_EQ(read_file(results[0] / "config.json"), contents_["config.json"]);
+    // The blob lock makes every later thread find the finished blob instead of fetching it again.
+    std::map<std::string, int> gets;
+    for (const auto& r : server_->requests())
+        if (r["method"] == "GET") ++gets[r["path"]];
+    EXPECT_EQ(gets["/cdn/org/tiny/" + server_->etag("org/tiny", "model.safetensors")], 1);
+    EXPECT_EQ(gets["/org/tiny/resolve/" + kTinySha + "/config.json"], 1);
+    for (const auto& note : notes) EXPECT_EQ(note.rfind("waiting for another download of '", 0), 0u) << note;
 }
 
 TEST_F(HubDownloadTest, NewPatternsFetchOnlyWhatIsMissing) {
