@@ -118,8 +118,7 @@ HttpClient::~HttpClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
 
 std::string HttpClient::resolve_url(const std::string& base, const std::string& location) {
     CurlUrl u(curl_url());
-    if (!u || curl_url_set(u.get(), CURLUPART_URL, base.c_str(), 0) != CURLUE_OK)
-        fail("HTTP: invalid URL '{}'", base);
+    if (!u || curl_url_set(u.get(), CURLUPART_URL, base.c_str(), 0) != CURLUE_OK) fail("HTTP: invalid URL '{}'", base);
     if (curl_url_set(u.get(), CURLUPART_URL, location.c_str(), CURLU_URLENCODE) != CURLUE_OK)
         fail("HTTP: invalid redirect Location '{}' from {}", location, base);
     std::string out = url_part(u.get(), CURLUPART_URL);

@@ -74,8 +74,8 @@ public:
 private:
     HttpResponse perform(const std::string& url, bool head_only, const std::vector<std::string>& extra_headers,
                          const HttpBodySink* sink, size_t max_body);
-    HttpResponse follow(const std::string& url, const std::vector<std::string>& extra_headers,
-                        const HttpBodySink* sink, size_t max_body);
+    HttpResponse follow(const std::string& url, const std::vector<std::string>& extra_headers, const HttpBodySink* sink,
+                        size_t max_body);
 
     HttpSettings settings_;
     std::string token_origin_;

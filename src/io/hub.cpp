@@ -109,7 +109,8 @@ private:
 };
 
 // The patterns no file in `files` matches (every pattern when `files` is empty).
-std::vector<std::string> unmatched_patterns(const std::vector<std::string>& files, const std::vector<std::string>& patterns) {
+std::vector<std::string> unmatched_patterns(const std::vector<std::string>& files,
+                                            const std::vector<std::string>& patterns) {
     std::vector<std::string> wanted = patterns.empty() ? std::vector<std::string>{"*"} : patterns;
     std::vector<std::string> unmatched;
     for (const auto& pattern : wanted) {
@@ -134,9 +135,10 @@ fs::path snapshot_of_cache_folder(const fs::path& folder, const std::string& rev
     for (const auto& entry : fs::directory_iterator(folder / "snapshots", ec))
         if (entry.is_directory(ec)) snapshots.push_back(entry.path().filename().string());
     if (snapshots.size() == 1) return folder / "snapshots" / snapshots.front();
-    fail("{} is a Hugging Face cache folder without a snapshot for revision '{}' (snapshots: {}): pass the snapshot "
-         "directory itself",
-         folder.string(), revision, snapshots.empty() ? std::string("none") : quoted_list(snapshots));
+    fail(
+        "{} is a Hugging Face cache folder without a snapshot for revision '{}' (snapshots: {}): pass the snapshot "
+        "directory itself",
+        folder.string(), revision, snapshots.empty() ? std::string("none") : quoted_list(snapshots));
 }
 
 void print_warning(const HubOptions& options, const std::string& message) {
@@ -214,7 +216,8 @@ private:
         for (const auto& file : files) {
             if (fs::exists(cache_.blob_path(file.etag), ec)) continue;
             // The same blob may back two file names; fetch it once.
-            if (std::any_of(to_fetch.begin(), to_fetch.end(), [&](const HubFileInfo* f) { return f->etag == file.etag; }))
+            if (std::any_of(to_fetch.begin(), to_fetch.end(),
+                            [&](const HubFileInfo* f) { return f->etag == file.etag; }))
                 continue;
             to_fetch.push_back(&file);
             uint64_t partial = fs::exists(cache_.incomplete_path(file.etag), ec)
@@ -229,9 +232,9 @@ private:
         DownloadProgress progress(options_.progress, spec_.repo_id, total);
         for (const HubFileInfo* file : to_fetch) {
             FileLock lock(cache_.lock_path(file->etag), [&] {
-                print_warning(options_, fmt::format("waiting for another download of '{}' of '{}' to finish (lock {})",
-                                                    file->filename, spec_.repo_id,
-                                                    cache_.lock_path(file->etag).string()));
+                print_warning(options_,
+                              fmt::format("waiting for another download of '{}' of '{}' to finish (lock {})",
+                                          file->filename, spec_.repo_id, cache_.lock_path(file->etag).string()));
             });
             fs::path blob = cache_.blob_path(file->etag);
             if (fs::exists(blob, ec)) continue;  // another process finished it while we waited
@@ -249,9 +252,10 @@ private:
                                 ? fmt::format("is only partly in the Hugging Face cache at {} (no file matches {})",
                                               options_.cache_dir.string(), quoted_list(unmatched))
                                 : fmt::format("is not in the Hugging Face cache at {}", options_.cache_dir.string());
-        fail("model '{}' {} and the hub cannot be reached ({}): download it on a machine with network (e.g. 'gavel "
-             "download {}') and copy the cache, or pass --model /path/to/local/copy",
-             display_, state, reason, display_);
+        fail(
+            "model '{}' {} and the hub cannot be reached ({}): download it on a machine with network (e.g. 'gavel "
+            "download {}') and copy the cache, or pass --model /path/to/local/copy",
+            display_, state, reason, display_);
     }
 
     const HubRepoSpec& spec_;
@@ -300,7 +304,8 @@ HubOptions HubOptions::from_environment(const EnvLookup& getenv) {
         options.token = trim(*token);
         options.token_source = "HF_TOKEN";
     } else {
-        fs::path token_file = nonempty("HF_TOKEN_PATH") ? expand_user(*getenv("HF_TOKEN_PATH"), getenv) : hf_home / "token";
+        fs::path token_file =
+            nonempty("HF_TOKEN_PATH") ? expand_user(*getenv("HF_TOKEN_PATH"), getenv) : hf_home / "token";
         std::ifstream in(token_file);
         std::string line;
         if (in && std::getline(in, line) && !trim(line).empty()) {
@@ -356,7 +361,8 @@ fs::path resolve_model(const std::string& spec, const std::vector<std::string>& 
             fail("model directory '{}' does not exist", spec);
         fail("model '{}' is neither an existing path nor a Hugging Face repo id (org/name or org/name@revision)", spec);
     }
-    if (options.cache_dir.empty()) fail("model '{}': no Hugging Face cache directory is set (HF_HOME / HF_HUB_CACHE)", spec);
+    if (options.cache_dir.empty())
+        fail("model '{}': no Hugging Face cache directory is set (HF_HOME / HF_HUB_CACHE)", spec);
     return RepoResolver(*repo, patterns, options).resolve();
 }
 

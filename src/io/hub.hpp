@@ -20,9 +20,9 @@ struct HubOptions {
     bool progress = true;                             // progress bar on stderr (only drawn on a terminal)
     // Ask the hub which commit the revision is now even when the cache could answer alone.
     bool refresh = false;
-    std::string user_agent;          // default "gavel/<version>"
-    long connect_timeout_s = 10;     // HF_HUB_ETAG_TIMEOUT
-    long stall_timeout_s = 30;       // HF_HUB_DOWNLOAD_TIMEOUT: abandon a transfer idle this long
+    std::string user_agent;       // default "gavel/<version>"
+    long connect_timeout_s = 10;  // HF_HUB_ETAG_TIMEOUT
+    long stall_timeout_s = 30;    // HF_HUB_DOWNLOAD_TIMEOUT: abandon a transfer idle this long
     // Non-fatal notes (using a stale cache because the hub is unreachable, a pattern matching no
     // file); printed on stderr when empty.
     std::function<void(const std::string&)> warn;

@@ -119,12 +119,16 @@ void HubClient::fail_for_status(const HttpResponse& r, const std::string& repo_i
     std::string set_token = "set HF_TOKEN (or log in with 'huggingface-cli login') to an access token that can read it";
     if (code == "GatedRepo")
         fail("repo '{}' is gated: accept its conditions at {}/{} with your account, then {} ({})", repo_id, endpoint_,
-             repo_id, has_token_ ? "make sure " + token_source_ + " holds that account's token" : "set HF_TOKEN to that account's token",
+             repo_id,
+             has_token_ ? "make sure " + token_source_ + " holds that account's token"
+                        : "set HF_TOKEN to that account's token",
              where);
     if (r.status == 401 || r.status == 403) {
         if (has_token_)
-            fail("repo '{}' cannot be read with the token from {}: check that the repo exists and the token has access ({})",
-                 repo_id, token_source_, where);
+            fail(
+                "repo '{}' cannot be read with the token from {}: check that the repo exists and the token has access "
+                "({})",
+                repo_id, token_source_, where);
         if (code == "RepoNotFound")
             fail("repo '{}' was not found on {}, or it is private and needs a token: {} ({})", repo_id, endpoint_,
                  set_token, where);
@@ -150,7 +154,8 @@ HubRepoListing HubClient::list_files(const std::string& repo_id, const std::stri
     Json listing = parse_json(r.body, url);
     HubRepoListing out;
     out.commit = require_string(listing, "sha", url);
-    if (!is_commit_hash(out.commit)) fail("{}: field 'sha' is not a 40-hex-digit commit id: '{}'", url, one_line(out.commit));
+    if (!is_commit_hash(out.commit))
+        fail("{}: field 'sha' is not a 40-hex-digit commit id: '{}'", url, one_line(out.commit));
     const Json& siblings = require_field(listing, "siblings", url);
     if (!siblings.is_array()) fail("{}: field 'siblings' must be an array", url);
     for (const Json& sibling : siblings) {
@@ -193,7 +198,8 @@ HubFileInfo HubClient::file_info(const std::string& repo_id, const std::string& 
             fail("file '{}' of repo '{}': the hub sent no ETag ({}), so the file cannot be cached reliably", filename,
                  repo_id, url);
         if (!is_safe_etag(etag))
-            fail("file '{}' of repo '{}': the hub sent an ETag unfit as a file name: '{}'", filename, repo_id, one_line(etag));
+            fail("file '{}' of repo '{}': the hub sent an ETag unfit as a file name: '{}'", filename, repo_id,
+                 one_line(etag));
         info.etag = etag;
         // A redirect's Content-Length is that of its own small body, never the file's.
         info.size = parse_size(r.header("x-linked-size"));
@@ -266,9 +272,10 @@ void HubClient::fetch_into(const std::string& repo_id, const HubFileInfo& file, 
         r = http_.get(file.download_url, headers, sink);
     } catch (const HttpError& e) {
         if (e.kind() == HttpError::Kind::interrupted)
-            fail("download of '{}' from repo '{}' stopped after {} of {} bytes ({}); the partial file {} is kept: run "
-                 "again to resume",
-                 file.filename, repo_id, written, expected, e.what(), incomplete.string());
+            fail(
+                "download of '{}' from repo '{}' stopped after {} of {} bytes ({}); the partial file {} is kept: run "
+                "again to resume",
+                file.filename, repo_id, written, expected, e.what(), incomplete.string());
         fail("cannot download '{}' from repo '{}': {}", file.filename, repo_id, e.what());
     }
     if (r.status == 416 && offset > 0 && allow_restart) {
@@ -280,9 +287,10 @@ void HubClient::fetch_into(const std::string& repo_id, const HubFileInfo& file, 
     uint64_t size = fs::file_size(incomplete, ec);
     if (ec) fail("{}: cannot read size after download: {}", incomplete.string(), ec.message());
     if (file.size && size < *file.size)
-        fail("download of '{}' from repo '{}' ended after {} bytes but the hub advertised {}; the partial file {} is "
-             "kept: run again to resume",
-             file.filename, repo_id, size, *file.size, incomplete.string());
+        fail(
+            "download of '{}' from repo '{}' ended after {} bytes but the hub advertised {}; the partial file {} is "
+            "kept: run again to resume",
+            file.filename, repo_id, size, *file.size, incomplete.string());
     if (file.size && size > *file.size)
         fail("download of '{}' from repo '{}' has {} bytes but the hub advertised {}; the next run downloads it anew",
              file.filename, repo_id, size, *file.size);

@@ -22,9 +22,9 @@ struct HubRepoListing {
 struct HubFileInfo {
     std::string filename;
     std::string commit;
-    std::string etag;             // git blob sha1, or sha256 for LFS files: the blob's name in the cache
-    std::optional<uint64_t> size; // as advertised (X-Linked-Size for LFS files)
-    std::string download_url;     // the storage location for LFS files, else the resolve URL
+    std::string etag;              // git blob sha1, or sha256 for LFS files: the blob's name in the cache
+    std::optional<uint64_t> size;  // as advertised (X-Linked-Size for LFS files)
+    std::string download_url;      // the storage location for LFS files, else the resolve URL
 };
 
 class HubClient {

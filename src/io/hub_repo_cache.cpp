@@ -57,8 +57,9 @@ std::string hub_repo_folder_name(const std::string& repo_id) {
 }
 
 bool is_commit_hash(const std::string& revision) {
-    return revision.size() == 40 &&
-           std::all_of(revision.begin(), revision.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+    return revision.size() == 40 && std::all_of(revision.begin(), revision.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
 }
 
 bool is_safe_repo_filename(const std::string& filename) { return !has_unsafe_component(filename); }
@@ -163,7 +164,8 @@ std::vector<std::string> HubRepoCache::snapshot_files(const std::string& commit)
     for (fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
          !ec && it != end; it.increment(ec)) {
         std::error_code file_ec;
-        if (fs::is_regular_file(it->path(), file_ec)) files.push_back(it->path().lexically_relative(dir).generic_string());
+        if (fs::is_regular_file(it->path(), file_ec))
+            files.push_back(it->path().lexically_relative(dir).generic_string());
     }
     std::sort(files.begin(), files.end());
     return files;

@@ -100,8 +100,8 @@ TEST_F(HubCliTest, ErrorsAreOneLine) {
 TEST_F(HubCliTest, HelpExplainsTheEnvironment) {
     auto r = gavel({"download", "--help"});
     EXPECT_EQ(r.exit_code, 0);
-    for (std::string word : {"HF_HOME", "HF_HUB_CACHE", "HF_ENDPOINT", "HF_TOKEN", "HF_HUB_OFFLINE", "--include",
-                             "--revision"})
+    for (std::string word :
+         {"HF_HOME", "HF_HUB_CACHE", "HF_ENDPOINT", "HF_TOKEN", "HF_HUB_OFFLINE", "--include", "--revision"})
         EXPECT_NE(r.out.find(word), std::string::npos) << word;
     r = gavel({"--help"});
     EXPECT_NE(r.out.find("download"), std::string::npos);

@@ -83,15 +83,17 @@ protected:
                                         {file("config.json", false), file("model.safetensors", true, "absolute"),
                                          file("tokenizer.json", true, "relative"), file("extra/with space.json", false),
                                          file("README.md", false)}}};
-        config["repos"]["org/private"] = {{"sha", kPrivateSha},
-                                          {"token", kToken},
-                                          {"files", {file("config.json", false), file("model.safetensors", true, "other-host")}}};
+        config["repos"]["org/private"] = {
+            {"sha", kPrivateSha},
+            {"token", kToken},
+            {"files", {file("config.json", false), file("model.safetensors", true, "other-host")}}};
         config["repos"]["org/cut"] = {{"sha", kCutSha}, {"files", {file("config.json", false), cut_file}}};
         config["repos"]["org/no-range"] = {{"sha", kNoRangeSha}, {"files", {no_range_file}}};
         config["repos"]["org/liar"] = {{"sha", kLiarSha}, {"files", {liar_file}}};
         config["repos"]["org/broken"] = {
             {"sha", kBrokenSha}, {"files", {file("config.json", false)}}, {"listed_only", {"ghost.safetensors"}}};
-        config["repos"]["org/evil"] = {{"sha", kEvilSha}, {"files", Json::array()}, {"listed_only", {"../escape.json"}}};
+        config["repos"]["org/evil"] = {
+            {"sha", kEvilSha}, {"files", Json::array()}, {"listed_only", {"../escape.json"}}};
         server_ = std::make_unique<HubTestServer>(dir_.path(), config);
     }
 
@@ -134,7 +136,8 @@ TEST_F(HubDownloadTest, WritesTheHuggingFaceCacheLayout) {
     std::vector<std::string> gets;
     for (const auto& r : server_->requests())
         if (r["method"] == "GET") gets.push_back(r["path"]);
-    EXPECT_EQ(std::count(gets.begin(), gets.end(), "/cdn/org/tiny/" + server_->etag("org/tiny", "model.safetensors")), 1);
+    EXPECT_EQ(std::count(gets.begin(), gets.end(), "/cdn/org/tiny/" + server_->etag("org/tiny", "model.safetensors")),
+              1);
     EXPECT_EQ(std::count(gets.begin(), gets.end(), "/cdn/org/tiny/" + server_->etag("org/tiny", "tokenizer.json")), 1);
     EXPECT_EQ(std::count(gets.begin(), gets.end(), "/org/tiny/resolve/" + kTinySha + "/extra/with%20space.json"), 1);
     EXPECT_EQ(std::count(gets.begin(), gets.end(), "/api/models/org/tiny/revision/main"), 1);
@@ -174,7 +177,8 @@ TEST_F(HubDownloadTest, ConcurrentResolvesFetchEachBlobOnce) {
     std::vector<std::string> errors(kThreads);
     std::vector<std::thread> threads;
     for (int i = 0; i < kThreads; ++i)
-        threads.emplace_back([&, i] { errors[i] = error_of([&] { results[i] = resolve_model("org/tiny", kModelPatterns, o); }); });
+        threads.emplace_back(
+            [&, i] { errors[i] = error_of([&] { results[i] = resolve_model("org/tiny", kModelPatterns, o); }); });
     for (auto& t : threads) t.join();
     for (int i = 0; i < kThreads; ++i) {
         EXPECT_EQ(errors[i], "");
@@ -254,6 +258,20 @@ TEST_F(HubDownloadTest, MissingRepoRevisionAndFileAreNamed) {
                   "' (HTTP 404 from " + server_->url() + "/org/broken/resolve/" + kBrokenSha + "/ghost.safetensors)");
 }
 
+TEST_F(HubDownloadTest, RepoHiddenBehind401MayBeMissingOrPrivate) {
+    // huggingface.co answers an unknown repo with 401 + RepoNotFound, the same as a private one.
+    fs::path other = dir_.path() / "real-hub";
+    fs::create_directories(other);
+    HubTestServer real_hub(other, Json{{"repos", Json::object()}, {"missing_repo_status", 401}});
+    HubOptions o = options();
+    o.endpoint = real_hub.url();
+    EXPECT_EQ(error_of([&] { resolve_model("org/typo", kModelPatterns, o); }),
+              "repo 'org/typo' was not found on " + real_hub.url() +
+                  ", or it is private and needs a token: set HF_TOKEN (or log in with 'huggingface-cli login') to an "
+                  "access token that can read it (HTTP 401 from " +
+                  real_hub.url() + "/api/models/org/typo/revision/main)");
+}
+
 TEST_F(HubDownloadTest, InterruptedDownloadResumesWithRange) {
     const std::string& weights = contents_["model.safetensors"];
     std::string etag = server_->etag("org/cut", "model.safetensors");
@@ -297,7 +315,8 @@ TEST_F(HubDownloadTest, SizeMismatchNamesTheFileAndKeepsThePartialBlob) {
                          std::to_string(weights.size() + 100)),
               std::string::npos)
         << error;
-    EXPECT_TRUE(fs::exists(repo_dir("org/liar") / "blobs" / (server_->etag("org/liar", "model.safetensors") + ".incomplete")));
+    EXPECT_TRUE(
+        fs::exists(repo_dir("org/liar") / "blobs" / (server_->etag("org/liar", "model.safetensors") + ".incomplete")));
     EXPECT_FALSE(fs::exists(repo_dir("org/liar") / "blobs" / server_->etag("org/liar", "model.safetensors")));
 }
 
@@ -359,8 +378,9 @@ TEST_F(HubDownloadTest, StalledServerIsAbandoned) {
     o.endpoint = server_->url() + "/hang";
     o.stall_timeout_s = 1;
     std::string error = error_of([&] { resolve_model("org/tiny", kModelPatterns, o); });
-    EXPECT_NE(error.find("the hub cannot be reached (could not reach " + o.endpoint + "/api/models/org/tiny/revision/main"),
-              std::string::npos)
+    EXPECT_NE(
+        error.find("the hub cannot be reached (could not reach " + o.endpoint + "/api/models/org/tiny/revision/main"),
+        std::string::npos)
         << error;
 }
 

@@ -20,7 +20,8 @@ CONFIG: {"log_path": "...", "repos": {"org/name": {
                        "cut_once": false,        first plain GET sends half the bytes, then closes
                        "ignore_range": false,    answer Range requests with the whole file (200)
                        "advertise_size": null}], claim this size in X-Linked-Size
-            "listed_only": ["ghost.bin"]}}}     listed by the API, 404 on resolve
+            "listed_only": ["ghost.bin"]}},     listed by the API, 404 on resolve
+        "missing_repo_status": 404}            401 as huggingface.co does for unknown repos
 """
 import hashlib
 import http.server
@@ -35,6 +36,8 @@ import urllib.parse
 class Hub:
     def __init__(self, config):
         self.log_path = config["log_path"]
+        # huggingface.co answers 401 for a repo that does not exist, so as not to reveal private ones.
+        self.missing_repo_status = config.get("missing_repo_status", 404)
         self.lock = threading.Lock()
         self.cut_done = set()
         self.repos = {}
@@ -115,7 +118,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def repo_or_error(self, repo_id, revision, head):
         repo = self.hub.repos.get(repo_id)
         if repo is None:
-            self.error(404, "RepoNotFound", "Repository not found", head)
+            self.error(self.hub.missing_repo_status, "RepoNotFound", "Repository not found", head)
             return None
         if repo["token"] is not None and self.headers.get("Authorization") != "Bearer " + repo["token"]:
             self.error(401, None, "Invalid credentials in Authorization header", head)

@@ -26,9 +26,10 @@ TEST(HubRepoSpec, ParsesRepoIdsAndRevisions) {
     ASSERT_TRUE(spec);
     EXPECT_EQ(spec->repo_id, "kaleinaNyan/jina-v3-rullmarena-judge");
     EXPECT_EQ(spec->revision, "refs/pr/1");
-    for (std::string bad : std::vector<std::string>{"gpt2", "org/", "/name", "org/name/extra", "org/na me", "org/-name", "org/name.",
-                            "org--x/name", "org/na..me", "org/name@", "org/name@../x", "org/name@a b", "./org/name",
-                            std::string(60, 'a') + "/" + std::string(40, 'b')})
+    for (std::string bad :
+         std::vector<std::string>{"gpt2", "org/", "/name", "org/name/extra", "org/na me", "org/-name", "org/name.",
+                                  "org--x/name", "org/na..me", "org/name@", "org/name@../x", "org/name@a b",
+                                  "./org/name", std::string(60, 'a') + "/" + std::string(40, 'b')})
         EXPECT_FALSE(parse_repo_spec(bad)) << bad;
 }
 
@@ -37,7 +38,7 @@ TEST(HubPatterns, MatchLikePythonFnmatch) {
     EXPECT_TRUE(matches_any_pattern("model-00001-of-00004.safetensors", {"*.safetensors"}));
     EXPECT_TRUE(matches_any_pattern("sub/dir/config.json", {"*.json"}));  // '*' crosses '/'
     EXPECT_TRUE(matches_any_pattern(".hidden.json", {"*.json"}));
-    EXPECT_TRUE(matches_any_pattern("onnx/model.onnx", {"onnx/"}));      // a folder
+    EXPECT_TRUE(matches_any_pattern("onnx/model.onnx", {"onnx/"}));  // a folder
     EXPECT_TRUE(matches_any_pattern("model-1.bin", {"model-[0-9].bin"}));
     EXPECT_FALSE(matches_any_pattern("tokenizer_config.json", {"tokenizer.json"}));
     EXPECT_FALSE(matches_any_pattern("model.bin", {"*.json", "*.safetensors"}));
@@ -107,7 +108,8 @@ TEST(ResolveModel, ExistingPathsAreReturnedAsIs) {
     o.cache_dir = dir.path() / "hub";
     write_file(dir.path() / "model" / "config.json", "{}");
     EXPECT_EQ(resolve_model((dir.path() / "model").string(), {"*.json"}, o), dir.path() / "model");
-    EXPECT_EQ(resolve_model((dir.path() / "model" / "config.json").string(), {}, o), dir.path() / "model" / "config.json");
+    EXPECT_EQ(resolve_model((dir.path() / "model" / "config.json").string(), {}, o),
+              dir.path() / "model" / "config.json");
 }
 
 TEST(ResolveModel, BadSpecsSayWhatIsWrong) {
@@ -123,8 +125,9 @@ TEST(ResolveModel, BadSpecsSayWhatIsWrong) {
         return std::string();
     };
     EXPECT_EQ(error("./no/such/dir"), "model directory './no/such/dir' does not exist");
-    EXPECT_EQ(error("not a repo"),
-              "model 'not a repo' is neither an existing path nor a Hugging Face repo id (org/name or org/name@revision)");
+    EXPECT_EQ(
+        error("not a repo"),
+        "model 'not a repo' is neither an existing path nor a Hugging Face repo id (org/name or org/name@revision)");
     EXPECT_EQ(error(""), "no model given: pass a model directory or a Hugging Face repo id (org/name)");
     EXPECT_EQ(error("org/name@bad rev"),
               "model 'org/name@bad rev' is neither an existing path nor a Hugging Face repo id (org/name or "
@@ -140,7 +143,8 @@ TEST(ResolveModel, EndpointMustBeHttp) {
         resolve_model("org/name", {}, o);
         FAIL() << "expected an error";
     } catch (const Error& e) {
-        EXPECT_STREQ(e.what(), "HF_ENDPOINT: 'ftp://mirror.example' is not an http(s) URL such as https://huggingface.co");
+        EXPECT_STREQ(e.what(),
+                     "HF_ENDPOINT: 'ftp://mirror.example' is not an http(s) URL such as https://huggingface.co");
     }
 }
 
@@ -177,7 +181,8 @@ TEST(HubRepoCache, LaysOutRefsAndRelativeLinks) {
 TEST(HubRepoCache, NamesFromTheHubMustStayInside) {
     for (std::string ok : {"config.json", "a/b/c.safetensors", "with space.json", ".gitattributes"})
         EXPECT_TRUE(is_safe_repo_filename(ok)) << ok;
-    for (std::string bad : std::vector<std::string>{"", "/etc/passwd", "../x", "a/../../x", "a//b", "a/./b", "a\\b", std::string("a\nb")})
+    for (std::string bad :
+         std::vector<std::string>{"", "/etc/passwd", "../x", "a/../../x", "a//b", "a/./b", "a\\b", std::string("a\nb")})
         EXPECT_FALSE(is_safe_repo_filename(bad)) << bad;
     EXPECT_TRUE(is_safe_etag("3c4a1e0f9b" + std::string(54, 'e')));
     for (std::string bad : {"", "..", "a/b", ".hidden", "a b"}) EXPECT_FALSE(is_safe_etag(bad)) << bad;
