@@ -17,5 +17,7 @@ struct Command {
 
 int run_version(int argc, char** argv);
 int run_inspect(int argc, char** argv);
+int run_make_model(int argc, char** argv);
+int run_download(int argc, char** argv);
 
 }  // namespace gavel::cli

@@ -17,6 +17,8 @@ namespace {
 constexpr Command kCommands[] = {
     {"version", "print the version and the CPU features in use", run_version},
     {"inspect", "show a model's architecture, config, parameter counts and tensors", run_inspect},
+    {"make-model", "write a random-weight test model from a seed (real names and shapes)", run_make_model, true},
+    {"download", "download a model from the Hugging Face hub into the shared cache", run_download},
 };
 
 void print_overview() {
