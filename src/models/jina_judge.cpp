@@ -176,4 +176,16 @@ std::vector<std::array<float, 3>> JinaJudgeModel::classify(ThreadPool& pool, con
     return out;
 }
 
+JinaEncoderFiles find_jina_encoder_files(const std::filesystem::path& judge_dir,
+                                         const std::optional<std::filesystem::path>& encoder_dir) {
+    auto first = [](std::initializer_list<std::filesystem::path> candidates) -> std::optional<std::filesystem::path> {
+        for (const auto& c : candidates)
+            if (std::filesystem::is_regular_file(c)) return c;
+        return std::nullopt;
+    };
+    if (encoder_dir) return {first({*encoder_dir / "config.json"}), first({*encoder_dir / "tokenizer.json"})};
+    return {first({judge_dir / "encoder" / "config.json"}),
+            first({judge_dir / "encoder" / "tokenizer.json", judge_dir / "tokenizer.json"})};
+}
+
 }  // namespace gavel

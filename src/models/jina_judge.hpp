@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <vector>
 
@@ -82,5 +83,16 @@ private:
     XlmRobertaEncoder encoder_;
     JinaJudgeHead head_;
 };
+
+// Where a JinaJudge's encoder config.json and tokenizer.json are (they come from the
+// jina-embeddings-v3 repository, not the judge's): in `encoder_dir` (--encoder) when given, else
+// beside the judge: judge_dir/encoder/ (as gavel make-model writes them) or, for tokenizer.json,
+// judge_dir itself. A file not found is nullopt: the caller then resolves jinaai/jina-embeddings-v3
+// and asks again with it as encoder_dir.
+struct JinaEncoderFiles {
+    std::optional<std::filesystem::path> config, tokenizer;
+};
+JinaEncoderFiles find_jina_encoder_files(const std::filesystem::path& judge_dir,
+                                         const std::optional<std::filesystem::path>& encoder_dir);
 
 }  // namespace gavel

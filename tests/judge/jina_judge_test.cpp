@@ -131,7 +131,8 @@ TEST(JinaJudgeProtocol, TruncatedGamesAreJudgedAndReportTheirCounts) {
     EXPECT_EQ(r[0].extra["kept_tokens"]["first"], 26);
     EXPECT_EQ(r[0].extra["kept_tokens"]["second"], 15);
     // The logits are those of the shortened ids.
-    auto direct = fixture().model.classify(fixture().pool, TokenBatch::pad(std::vector{judge.prompt(games[0]).ids}, 1));
+    std::vector<std::vector<int32_t>> ids = {judge.prompt(games[0]).ids};
+    auto direct = fixture().model.classify(fixture().pool, TokenBatch::pad(ids, 1));
     EXPECT_EQ(*r[0].logits, direct[0]);
 }
 

@@ -1,6 +1,8 @@
 // Tiny random-weight JinaJudge checkpoints for the jina tests, written once per test process by
 // the test-model writer (what `gavel make-model --arch jina-judge --size tiny` writes) into a
-// temporary folder that is removed at exit.
+// temporary folder that is removed at exit. GAVEL_JINA_TEST_MODEL=DIR makes tiny_jina_judge()
+// use an existing `gavel make-model --arch jina-judge` folder instead (the full-shape check,
+// tests/reference/jina_full_parity.sh); the parity tests then write their files into it.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -23,20 +25,29 @@ namespace gavel::testing {
 
 struct JinaTestModel {
     std::filesystem::path dir;
+    bool generated;
     Checkpoint checkpoint;
     JinaJudgeConfig judge_config;
     JinaEmbeddingsConfig encoder_config;
 
+    // Writes `spec` into a fresh temporary folder.
     JinaTestModel(const std::string& name, const TestModelSpec& spec)
-        : dir(std::filesystem::path(::testing::TempDir()) /
-              ("gavel-" + name + "-" + std::to_string(::getpid()))),
-          checkpoint((std::filesystem::remove_all(dir), write_test_model(spec, dir), Checkpoint::open(dir))),
-          judge_config(std::get<JinaJudgeConfig>(read_model_config(dir))),
-          encoder_config(std::get<JinaEmbeddingsConfig>(read_model_config(dir / "encoder"))) {}
+        : JinaTestModel(std::filesystem::path(::testing::TempDir()) / ("gavel-" + name + "-" + std::to_string(::getpid())),
+                        &spec) {}
+    // Opens the model in `existing`, written earlier by gavel make-model.
+    explicit JinaTestModel(const std::filesystem::path& existing) : JinaTestModel(existing, nullptr) {}
     ~JinaTestModel() {
         std::error_code ec;
-        std::filesystem::remove_all(dir, ec);
+        if (generated) std::filesystem::remove_all(dir, ec);
     }
+
+private:
+    JinaTestModel(std::filesystem::path folder, const TestModelSpec* spec)
+        : dir(std::move(folder)),
+          generated(spec != nullptr),
+          checkpoint((spec ? (std::filesystem::remove_all(dir), write_test_model(*spec, dir), 0) : 0, Checkpoint::open(dir))),
+          judge_config(std::get<JinaJudgeConfig>(read_model_config(dir))),
+          encoder_config(std::get<JinaEmbeddingsConfig>(read_model_config(dir / "encoder"))) {}
 };
 
 inline constexpr uint64_t kJinaTestSeed = 7;
@@ -44,12 +55,13 @@ inline constexpr uint64_t kJinaTestSeed = 7;
 // `gavel make-model --arch jina-judge --size tiny --seed 7`: real vocabulary (250,002), encoder
 // 64 wide with 2 layers and 5 rank-4 task adapters, head of the original layout (no projection).
 inline const JinaTestModel& tiny_jina_judge() {
-    static const JinaTestModel model("jina-tiny", [] {
+    static const auto model = [] {
+        if (const char* dir = std::getenv("GAVEL_JINA_TEST_MODEL")) return std::make_unique<JinaTestModel>(dir);
         auto spec = jina_judge_test_spec("tiny");
         spec.seed = kJinaTestSeed;
-        return spec;
-    }());
-    return model;
+        return std::make_unique<JinaTestModel>("jina-tiny", spec);
+    }();
+    return *model;
 }
 
 // The same encoder with the later variants' head layout: a projection to a narrower decoder
@@ -89,6 +101,14 @@ inline std::vector<float> read_f32(const std::filesystem::path& path) {
     in.seekg(0);
     in.read(reinterpret_cast<char*>(values.data()), std::streamsize(values.size() * sizeof(float)));
     return values;
+}
+
+// `path` quoted for the shell.
+inline std::string shell_quoted(const std::filesystem::path& path) {
+    std::string out = "'";
+    out += path.string();
+    out += '\'';
+    return out;
 }
 
 // Runs `command` through the shell; returns its exit status (and prints it when non-zero).
