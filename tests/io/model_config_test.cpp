@@ -174,7 +174,7 @@ TEST(ModelConfig, JinaJudgeTarget) {
     EXPECT_EQ(c.hidden_dim, 512);  // as written; dead in this variant (see JinaJudgeConfig)
     EXPECT_EQ(c.dropout_prob, 0.1);
     EXPECT_EQ(c.torch_dtype, DType::F32);
-    const auto& later = std::get<JinaJudgeConfig>(read_model_config(kData + "jina_v3_rullmarena_judge_041024.config.json"));
+    JinaJudgeConfig later = std::get<JinaJudgeConfig>(read_model_config(kData + "jina_v3_rullmarena_judge_041024.config.json"));
     EXPECT_EQ(later.num_decoder_layers, 5);
     EXPECT_EQ(later.dropout_prob, 0.2);
 }
