@@ -7,21 +7,12 @@
 namespace gavel {
 namespace {
 
+using testing::error_of;
 using testing::ScratchDir;
 
 const std::string kData = std::string(GAVEL_TEST_DATA) + "/io/";
 
 Json fixture(const std::string& name) { return read_json_file(kData + name); }
-
-template <typename F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "(no error)";
-}
 
 TEST(ModelConfig, ConJQwen2_7B) {
     ModelConfig config = read_model_config(kData + "con_j_qwen2_7b.config.json");
