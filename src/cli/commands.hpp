@@ -16,5 +16,7 @@ struct Command {
 };
 
 int run_version(int argc, char** argv);
+int run_eval(int argc, char** argv);
+int run_arena(int argc, char** argv);
 
 }  // namespace gavel::cli

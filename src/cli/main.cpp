@@ -16,6 +16,8 @@ namespace {
 
 constexpr Command kCommands[] = {
     {"version", "print the version and the CPU features in use", run_version},
+    {"eval", "agreement of a judge with reference labels (accuracy, F1, kappa, position bias)", run_eval},
+    {"arena", "leaderboard from judgments or battles (Bradley-Terry / Elo, bootstrap CIs)", run_arena},
 };
 
 void print_overview() {
