@@ -15,8 +15,8 @@ struct BradleyTerryFit {
     std::vector<double> log_strength;
     // True when the maximum-likelihood estimate does not exist (some model never lost or never
     // won against the rest, or the models fall into groups never compared): the fit then gives
-    // every model one virtual tie against a reference player of strength 1, which keeps the
-    // ratings finite and leaves a well-posed fit almost unchanged.
+    // every model one virtual game against a reference player of strength 1 that counts half a
+    // win and half a loss (a tie, here), which keeps the ratings finite.
     bool used_prior = false;
     int iterations = 0;
 };

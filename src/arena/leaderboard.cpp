@@ -126,8 +126,8 @@ Leaderboard build_leaderboard(const BattleTable& table, RatingResult ratings, co
         if (!never_won.empty()) why += fmt::format("never won or tied: {}; ", name_list(never_won));
         notes.push_back(fmt::format(
             "{}the maximum-likelihood ratings do not exist for these battles (they run off to infinity, or groups of "
-            "models were never compared): every model got one virtual tie against a reference player of rating 1000, "
-            "which keeps the ratings finite; read the extreme ones as bounds",
+            "models were never compared): every model got one virtual game, half a win and half a loss, against a "
+            "reference player of rating 1000, which keeps the ratings finite; read the extreme ones as bounds",
             why));
     } else if (!never_lost.empty() || !never_won.empty()) {
         notes.push_back(fmt::format("never lost: {}; never won or tied: {}", never_lost.empty() ? "-" : name_list(never_lost),
@@ -135,7 +135,7 @@ Leaderboard build_leaderboard(const BattleTable& table, RatingResult ratings, co
     }
     const size_t rounds = settings.rating.rounds;
     if (rounds > 0 && ratings.rounds_with_prior > 0)
-        notes.push_back(fmt::format("{} of {} bootstrap resamples had no maximum-likelihood estimate and used the virtual-tie prior",
+        notes.push_back(fmt::format("{} of {} bootstrap resamples had no maximum-likelihood estimate and used the virtual-game prior",
                                     ratings.rounds_with_prior, rounds));
     if (ratings.rounds_without_anchor > 0)
         notes.push_back(fmt::format("{} of {} bootstrap resamples drew no battle of the baseline and were left out",

@@ -69,23 +69,27 @@ def load_answer_lengths(answer_dir):
 # ---------------------------------------------------------------------------------------------
 # Battles. A battle table is four parallel lists: model_a, model_b, winner, weight.
 
-def battles_from_judgments(paths, baseline, weight_strong, length_deltas=None, question_ids=None):
-    """get_battles_from_judgment: game 1 has the baseline as A, game 2 has it as B."""
+def battles_from_judgments(paths, baseline, weight_strong, length_deltas=None, question_ids=None, label_map=None):
+    """get_battles_from_judgment: game 1 has the baseline as A, game 2 has it as B.
+
+    label_map (not in the original) renames labels before they are read, for checking gavel's
+    --label-map."""
     model_a, model_b, winner, weight = [], [], [], []
     dropped = {}
     for path in paths:
         for row in read_jsonl(path):
             model = row["model"]
             if length_deltas is not None:
-                deltas = length_deltas(model)
+                deltas, deviation = length_deltas(model)
                 # expit(delta / std) with std over all questions (pandas' default ddof=1).
-                x = deltas[question_ids.index(row["question_id"])] / np.std(deltas, ddof=1)
+                x = deltas[question_ids.index(row["question_id"])] / deviation
                 lc_weight = 1.0 / (1.0 + math.exp(-x))
             else:
                 lc_weight = 0.5
             for game_index, outcomes in ((0, {"A>B": "model_a", "A>>B": "model_a", "B>A": "model_b", "B>>A": "model_b"}),
                                          (1, {"A>B": "model_b", "A>>B": "model_b", "B>A": "model_a", "B>>A": "model_a"})):
                 score = row["games"][game_index]["score"]
+                score = (label_map or {}).get(score, score)
                 repeat = weight_strong if score in ("A>>B", "B>>A") else 1
                 if score == "A=B":
                     result = "tie"
@@ -212,6 +216,7 @@ def main():
     parser.add_argument("--weight", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=100)
     parser.add_argument("--length-control", action="store_true")
+    parser.add_argument("--label-map", action="append", default=[], help="RAW=LABEL, applied before reading labels")
     parser.add_argument("--json", help="write every number here")
     args = parser.parse_args()
 
@@ -223,11 +228,17 @@ def main():
             # a model has no answer.
             question_ids = list(lengths[args.baseline].keys())
 
+            cache = {}
+
             def length_deltas(model):
-                m = lengths[model.split("/")[-1]]
-                return np.array([lengths[args.baseline].get(q, 0) - m.get(q, 0) for q in question_ids], dtype=float)
+                if model not in cache:
+                    m = lengths[model.split("/")[-1]]
+                    d = np.array([lengths[args.baseline].get(q, 0) - m.get(q, 0) for q in question_ids], dtype=float)
+                    cache[model] = (d, np.std(d, ddof=1))
+                return cache[model]
+        label_map = dict(m.split("=", 1) if not m.startswith("A=B=") else ("A=B", m[4:]) for m in args.label_map)
         model_a, model_b, winner, weights, dropped = battles_from_judgments(
-            jsonl_files(args.judgments), args.baseline, args.weight, length_deltas, question_ids)
+            jsonl_files(args.judgments), args.baseline, args.weight, length_deltas, question_ids, label_map)
     else:
         model_a, model_b, winner, weights, dropped = battles_from_file(args.battles)
 
