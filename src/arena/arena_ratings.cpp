@@ -32,40 +32,62 @@ public:
 
     // One fit from the rows listed (repeats allowed); `cell_weight` is scratch space.
     Fit fit(std::span<const uint32_t> rows, std::vector<double>& cell_weight, std::span<const double> warm_start) const {
-        Fit f;
-        const size_t models = table_.models.size();
-        if (options_.method == RatingMethod::elo) {
-            std::vector<char> present(models, 0);
-            for (uint32_t r : rows) present[table_.a[r]] = present[table_.b[r]] = 1;
-            f.rating = online_elo(table_, rows, options_.elo);
-            for (size_t m = 0; m < models; ++m)
-                if (!present[m]) f.rating[m] = kNaN;
-        } else {
+        if (options_.method != RatingMethod::elo) {
             cell_weight.assign(cells_.cells(), 0.0);
             cells_.accumulate(rows, cell_weight);
-            const PairCounts counts = cells_.to_pairs(cell_weight);
-            f.rating.assign(models, kNaN);
-            if (options_.method == RatingMethod::bradley_terry) {
-                const BradleyTerryFit bt = fit_bradley_terry(counts, warm_start);
-                f.prior = bt.used_prior;
-                for (size_t m = 0; m < models; ++m) f.rating[m] = rating_of(bt.log_strength[m]);
-            } else {
-                const BradleyTerryTiesFit bt = fit_bradley_terry_ties(counts);
-                f.prior = bt.used_prior;
-                f.tie_parameter = bt.tie_parameter;
-                for (size_t m = 0; m < models; ++m) f.rating[m] = rating_of(bt.log_strength[m]);
-            }
+            return fit_cells(cell_weight, warm_start);
         }
-        if (options_.anchor) {
-            const double shift = 1000.0 - f.rating[*options_.anchor];  // NaN if the anchor is absent
-            for (double& r : f.rating) r += shift;
-        }
+        Fit f;
+        const size_t models = table_.models.size();
+        std::vector<char> present(models, 0);
+        for (uint32_t r : rows) present[table_.a[r]] = present[table_.b[r]] = 1;
+        f.rating = online_elo(table_, rows, options_.elo);
+        for (size_t m = 0; m < models; ++m)
+            if (!present[m]) f.rating[m] = kNaN;
+        anchor(f);
         return f;
     }
 
-    size_t rows() const { return table_.size(); }
+    // One bootstrap round drawn from its own generator. Bradley-Terry needs only the cell counts,
+    // so the rows are counted as they are drawn; Elo needs them in order.
+    Fit fit_resample(NumpyRandomState& rng, std::vector<uint32_t>& rows, std::vector<double>& cell_weight,
+                     std::span<const double> warm_start) const {
+        if (options_.method == RatingMethod::elo) {
+            rows.resize(table_.size());
+            rng.randint(table_.size(), rows);
+            return fit(rows, cell_weight, warm_start);
+        }
+        cell_weight.assign(cells_.cells(), 0.0);
+        cells_.accumulate_draws(rng, table_.size(), cell_weight);
+        return fit_cells(cell_weight, warm_start);
+    }
 
 private:
+    Fit fit_cells(const std::vector<double>& cell_weight, std::span<const double> warm_start) const {
+        Fit f;
+        const size_t models = table_.models.size();
+        const PairCounts counts = cells_.to_pairs(cell_weight);
+        f.rating.assign(models, kNaN);
+        if (options_.method == RatingMethod::bradley_terry) {
+            const BradleyTerryFit bt = fit_bradley_terry(counts, warm_start);
+            f.prior = bt.used_prior;
+            for (size_t m = 0; m < models; ++m) f.rating[m] = rating_of(bt.log_strength[m]);
+        } else {
+            const BradleyTerryTiesFit bt = fit_bradley_terry_ties(counts);
+            f.prior = bt.used_prior;
+            f.tie_parameter = bt.tie_parameter;
+            for (size_t m = 0; m < models; ++m) f.rating[m] = rating_of(bt.log_strength[m]);
+        }
+        anchor(f);
+        return f;
+    }
+
+    void anchor(Fit& f) const {
+        if (!options_.anchor) return;
+        const double shift = 1000.0 - f.rating[*options_.anchor];  // NaN if the anchor is absent
+        for (double& r : f.rating) r += shift;
+    }
+
     const BattleTable& table_;
     const RatingOptions& options_;
     BattleCells cells_;
@@ -118,12 +140,11 @@ RatingResult rate_battles(const BattleTable& table, const RatingOptions& options
     if (n > 0 && rounds > 0) {
         if (options.seeding == BootstrapSeeding::per_round) {
             pool.parallel_for(rounds, [&](size_t begin, size_t end) {
-                std::vector<uint32_t> rows(n);
+                std::vector<uint32_t> rows;
                 std::vector<double> cell_weight;
                 for (size_t r = begin; r < end; ++r) {
                     NumpyRandomState rng(static_cast<uint32_t>(options.seed + r));
-                    rng.randint(n, rows);
-                    store(r, rater.fit(rows, cell_weight, warm));
+                    store(r, rater.fit_resample(rng, rows, cell_weight, warm));
                 }
             });
         } else {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "arena/battle_table.hpp"
+#include "core/numpy_random.hpp"
 
 namespace gavel::arena {
 
@@ -31,6 +32,9 @@ public:
     // Adds the weight of each listed row (repeats allowed) to cell_weight (size cells()). Rows of
     // a model against itself belong to no cell: they say nothing about a difference in strength.
     void accumulate(std::span<const uint32_t> rows, std::vector<double>& cell_weight) const;
+    // A bootstrap resample drawn and counted in one pass, without storing the rows: `draws` rows
+    // from rng.randint(size(), draws), exactly as accumulate() on those rows would count them.
+    void accumulate_draws(NumpyRandomState& rng, size_t draws, std::vector<double>& cell_weight) const;
     // Every row once.
     std::vector<double> all_rows() const;
     PairCounts to_pairs(const std::vector<double>& cell_weight) const;
@@ -38,9 +42,15 @@ public:
     static constexpr uint32_t kNoCell = 0xFFFFFFFFu;
 
 private:
+    template <typename Cell>
+    void accumulate_rows(const std::vector<Cell>& cell_of_row, std::span<const uint32_t> rows, std::vector<double>& cell_weight) const;
+
     size_t models_ = 0;
     std::vector<std::pair<uint32_t, uint32_t>> pair_models_;
     std::vector<uint32_t> cell_of_row_;
+    // The same map in 16 bits when the cells fit (up to 147 models with every pair met): half the
+    // memory for the bootstrap's random lookups, which is what its speed hangs on.
+    std::vector<uint16_t> cell_of_row16_;
     std::vector<double> weight_of_row_;  // empty when every weight is 1
 };
 

@@ -8,6 +8,23 @@
 
 namespace gavel {
 
+Mt19937::Mt19937(uint32_t seed) {
+    state_[0] = seed;
+    for (size_t k = 1; k < kN; ++k) state_[k] = 1812433253u * (state_[k - 1] ^ (state_[k - 1] >> 30)) + static_cast<uint32_t>(k);
+}
+
+void Mt19937::regenerate() {
+    auto twist = [](uint32_t upper, uint32_t lower, uint32_t far) {
+        const uint32_t y = (upper & 0x80000000u) | (lower & 0x7fffffffu);
+        return far ^ (y >> 1) ^ ((0u - (y & 1u)) & 0x9908b0dfu);
+    };
+    size_t k = 0;
+    for (; k < kN - kM; ++k) state_[k] = twist(state_[k], state_[k + 1], state_[k + kM]);
+    for (; k < kN - 1; ++k) state_[k] = twist(state_[k], state_[k + 1], state_[k + kM - kN]);
+    state_[kN - 1] = twist(state_[kN - 1], state_[0], state_[kM - 1]);
+    index_ = 0;
+}
+
 uint32_t NumpyRandomState::mask_for(uint32_t max_value) {
     uint32_t mask = max_value;
     mask |= mask >> 1;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <vector>
 
 namespace gavel {
@@ -13,6 +14,14 @@ std::vector<uint32_t> draw(NumpyRandomState& rng, uint64_t n, size_t count) {
     std::vector<uint32_t> out(count);
     rng.randint(n, out);
     return out;
+}
+
+TEST(Mt19937, SameOutputsAsTheStandardLibrarys) {
+    for (uint32_t seed : {0u, 1u, 42u, 5489u, 4294967295u}) {
+        Mt19937 mine(seed);
+        std::mt19937 standard(seed);
+        for (int i = 0; i < 2000; ++i) ASSERT_EQ(mine(), standard()) << "seed " << seed << " draw " << i;
+    }
 }
 
 TEST(NumpyRandomState, MatchesRandomStateRandint) {
