@@ -58,7 +58,10 @@ TEST(ArenaCli, RandomBattlesMatchAScipyFit) {
         const double p = 1 / (1 + std::exp(strength[b] - strength[a]));
         const double u = std::uniform_real_distribution<double>(0, 1)(rng);
         const std::string winner = u < 0.15 ? "tie" : (u - 0.15) / 0.85 < p ? "model_a" : "model_b";
-        lines.push_back(battle("m" + std::to_string(a), "m" + std::to_string(b), winner));
+        std::string model_a = "m", model_b = "m";  // (appended, not "m" + ...: g++ 12 warns falsely on that)
+        model_a += std::to_string(a);
+        model_b += std::to_string(b);
+        lines.push_back(battle(model_a, model_b, winner));
     }
     const std::string path = write_lines(dir, "battles.jsonl", lines);
     const CommandResult ref = run_command(python_reference("bt_scipy_reference.py", "--input " + shell_quote(path) + " --json " + shell_quote(dir.file("scipy.json"))));
