@@ -19,6 +19,8 @@ constexpr Command kCommands[] = {
     {"inspect", "show a model's architecture, config, parameter counts and tensors", run_inspect},
     {"make-model", "write a random-weight test model from a seed (real names and shapes)", run_make_model, true},
     {"download", "download a model from the Hugging Face hub into the shared cache", run_download},
+    {"eval", "agreement of a judge with reference labels (accuracy, F1, kappa, position bias)", run_eval},
+    {"arena", "leaderboard from judgments or battles (Bradley-Terry / Elo, bootstrap CIs)", run_arena},
 };
 
 void print_overview() {
