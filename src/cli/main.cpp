@@ -16,6 +16,7 @@ namespace {
 
 constexpr Command kCommands[] = {
     {"version", "print the version and the CPU features in use", run_version},
+    {"inspect", "show a model's architecture, config, parameter counts and tensors", run_inspect},
 };
 
 void print_overview() {

@@ -8,9 +8,9 @@
 
 namespace gavel {
 
-Progress::Progress(std::string label, size_t total, std::string unit)
+Progress::Progress(std::string label, size_t total, std::string unit, bool show)
     : label_(std::move(label)), unit_(std::move(unit)), total_(total),
-      enabled_(isatty(STDERR_FILENO) != 0), start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+      enabled_(show && isatty(STDERR_FILENO) != 0), start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
 
 Progress::~Progress() { finish(); }
 

@@ -10,7 +10,8 @@ namespace gavel {
 class Progress {
 public:
     // total == 0 means unknown (no bar, no ETA). `unit` names the items ("pairs", "MB").
-    Progress(std::string label, size_t total, std::string unit);
+    // Nothing is drawn when `show` is false or stderr is not a terminal.
+    Progress(std::string label, size_t total, std::string unit, bool show = true);
     ~Progress();
     void advance(size_t n = 1);
     void finish();
