@@ -17,5 +17,7 @@ struct Command {
 
 int run_version(int argc, char** argv);
 int run_inspect(int argc, char** argv);
+int run_generate(int argc, char** argv);
+int run_verdict(int argc, char** argv);
 
 }  // namespace gavel::cli

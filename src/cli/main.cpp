@@ -17,6 +17,8 @@ namespace {
 constexpr Command kCommands[] = {
     {"version", "print the version and the CPU features in use", run_version},
     {"inspect", "show a model's architecture, config, parameter counts and tensors", run_inspect},
+    {"generate", "generate text with a causal LM (Qwen2 / Qwen2.5 checkpoints)", run_generate},
+    {"verdict", "parse raw judge generations into verdicts (e.g. Con-J's JSON)", run_verdict},
 };
 
 void print_overview() {
