@@ -1,5 +1,7 @@
 // gavel inspect: what a model folder holds — architecture, key config values, parameter and byte
 // counts per dtype, and every tensor — as tables or as one JSON object.
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 
@@ -85,6 +87,46 @@ OrderedJson summarize(const GenerationConfig& g) {
             {"max_new_tokens", g.max_new_tokens ? Json(*g.max_new_tokens) : Json(nullptr)}};
 }
 
+// Orders "layers.2" before "layers.10": digit runs compare as numbers.
+bool natural_less(const std::string& a, const std::string& b) {
+    size_t i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+        if (std::isdigit(uint8_t(a[i])) && std::isdigit(uint8_t(b[j]))) {
+            size_t ei = i, ej = j;
+            while (ei < a.size() && std::isdigit(uint8_t(a[ei]))) ++ei;
+            while (ej < b.size() && std::isdigit(uint8_t(b[ej]))) ++ej;
+            std::string_view da(a.data() + i, ei - i), db(b.data() + j, ej - j);
+            while (da.size() > 1 && da[0] == '0') da.remove_prefix(1);
+            while (db.size() > 1 && db[0] == '0') db.remove_prefix(1);
+            if (da.size() != db.size()) return da.size() < db.size();
+            if (da != db) return da < db;
+            i = ei;
+            j = ej;
+        } else {
+            if (a[i] != b[j]) return a[i] < b[j];
+            ++i;
+            ++j;
+        }
+    }
+    return a.size() - i < b.size() - j;
+}
+
+// The JinaJudge head as the tensors define it: config.json's hidden_dim is dead in the original
+// model, so the width shown here is the one that counts.
+OrderedJson judge_head_report(const Checkpoint& checkpoint) {
+    OrderedJson head;
+    auto query = checkpoint.find_suffix("decoder_input_embedding");
+    if (!query) return nullptr;
+    head["decoder_width"] = checkpoint.tensor(*query).dim(-1);
+    head["projection"] = checkpoint.find_suffix("projection.weight").has_value();
+    int64_t layers = 0;
+    while (checkpoint.find_suffix(fmt::format("decoder.layers.{}.linear1.weight", layers))) ++layers;
+    head["decoder_layers"] = layers;
+    if (auto linear1 = checkpoint.find_suffix("decoder.layers.0.linear1.weight"))
+        head["decoder_ffn"] = checkpoint.tensor(*linear1).dim(0);
+    return head;
+}
+
 // architecture + config of `dir`/config.json, or nothing when the folder has none.
 void add_config(OrderedJson& report, const fs::path& dir, const char* key) {
     std::error_code ec;
@@ -112,7 +154,9 @@ OrderedJson weights_report(const Checkpoint& checkpoint) {
 
     std::map<std::string, std::pair<size_t, uint64_t>> per_shard;  // tensors, tensor bytes
     OrderedJson tensors = OrderedJson::array();
-    for (const auto& name : checkpoint.names()) {
+    std::vector<std::string> names = checkpoint.names();
+    std::sort(names.begin(), names.end(), natural_less);
+    for (const auto& name : names) {
         const TensorView& v = checkpoint.tensor(name);
         const std::string& shard = checkpoint.shard_of(name);
         per_shard[shard].first += 1;
@@ -148,6 +192,7 @@ OrderedJson inspect(const fs::path& path) {
     if (has_weights) {
         Checkpoint checkpoint = Checkpoint::open(path);
         report["parameters"] = checkpoint.parameter_count();
+        if (report["architecture"] == "JinaJudge") report["judge_head"] = judge_head_report(checkpoint);
         report["weights"] = weights_report(checkpoint);
     } else {
         report["parameters"] = nullptr;
@@ -205,6 +250,8 @@ std::string render_text(const OrderedJson& report) {
         section("encoder_config", fmt::format("encoder: {} ({})", report["encoder_config"]["file"].get<std::string>(),
                                               report["encoder_config"]["architecture"].get<std::string>()));
     section("generation_config", "generation_config.json");
+    if (report.contains("judge_head") && !report["judge_head"].is_null())
+        section("judge_head", "judge head (from the tensor shapes)");
 
     const OrderedJson& w = report["weights"];
     if (w.is_null()) return out + "\nweights       none\n";

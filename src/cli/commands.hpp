@@ -19,5 +19,7 @@ int run_version(int argc, char** argv);
 int run_inspect(int argc, char** argv);
 int run_generate(int argc, char** argv);
 int run_verdict(int argc, char** argv);
+int run_make_model(int argc, char** argv);
+int run_download(int argc, char** argv);
 
 }  // namespace gavel::cli

@@ -53,6 +53,11 @@ Json parse_json_unique_keys(std::string_view text, std::string_view where, int m
         return Json::parse(text.begin(), text.end(), on_event);
     } catch (const Json::parse_error& e) {
         fail("{}: invalid JSON at byte {}: {}", where, e.byte, e.what());
+    } catch (const Json::exception& e) {
+        // Not a syntax error but still bad input, e.g. out_of_range for a number like 1e999.
+        std::string what = e.what();
+        if (what.size() > 200) what = what.substr(0, 200) + "...";
+        fail("{}: invalid JSON: {}", where, what);
     }
 }
 

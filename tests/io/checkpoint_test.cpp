@@ -193,6 +193,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         IndexCase{"NotJson", "{\"weight_map\": ", "invalid JSON at byte"},
         IndexCase{"NotObject", "[]", "expected a JSON object, got []"},
+        IndexCase{"NumberOverflow", R"({"metadata": {"total_size": 1e400}, "weight_map": {}})",
+                  "invalid JSON: [json.exception.out_of_range.406] number overflow parsing '1e400'"},
+        IndexCase{"TooDeep", std::string(100, '[') + std::string(100, ']'), "JSON nested deeper than 32 levels"},
         IndexCase{"NoWeightMap", R"({"metadata": {}})", "missing field 'weight_map'"},
         IndexCase{"WeightMapNotObject", R"({"weight_map": ["s.safetensors"]})",
                   "field 'weight_map' must be an object, got [\"s.safetensors\"]"},

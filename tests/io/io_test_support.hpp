@@ -21,7 +21,10 @@ public:
         std::string name = std::string(info->test_suite_name()) + "." + info->name();
         for (char& c : name)
             if (c == '/') c = '_';
-        path_ = std::filesystem::path(::testing::TempDir()) / ("gavel-" + name + "-" + std::to_string(::getpid()));
+        name.insert(0, "gavel-");
+        name += '-';
+        name += std::to_string(::getpid());
+        path_ = std::filesystem::path(::testing::TempDir()) / name;
         std::filesystem::remove_all(path_);
         std::filesystem::create_directories(path_);
     }
@@ -107,6 +110,8 @@ inline std::vector<CorruptSafetensorsCase> corrupt_safetensors_cases() {
          raw_safetensors(R"({"w":{"dtype":"F64","shape":[4294967296,4294967296],"data_offsets":[0,8]}})",
                          std::string(8, '\0')),
          "tensor 'w': shape [4294967296, 4294967296] x F64 does not fit in 64 bits"},
+        {"NumberOverflow", raw_safetensors(R"({"w":{"dtype":"U8","shape":[1e999],"data_offsets":[0,1]}})", "x"),
+         "header: invalid JSON: [json.exception.out_of_range.406] number overflow parsing '1e999'"},
         {"MetadataNotString", raw_safetensors(R"({"__metadata__":{"format":3}})"),
          "__metadata__ field 'format' must be a string, got 3"},
     };
