@@ -92,7 +92,8 @@ std::optional<int> digit_before(std::string_view text, std::string_view key) {
 bool soft_search(std::string_view text, ConJParse& out) {
     for (std::string_view key : kSoftKeys) {
         if (text.find(key) == std::string_view::npos) continue;
-        std::string quoted = "\"" + std::string(key) + "\":";
+        std::string quoted(1, '"');  // "K":
+        quoted.append(key).append("\":");
         if (auto d = digit_after(text, quoted)) {
             out.better = *d;
             out.path = "soft-key-quoted";
@@ -173,7 +174,9 @@ ConJParse ConJVerdictParser::parse(std::string_view generation) const {
                     last = t.substr(o + 1, c - o - 1);
                     pos = c + 1;
                 }
-                content = json_.decode("{" + std::string(last) + "}");
+                std::string braced(1, '{');
+                braced.append(last).push_back('}');
+                content = json_.decode(braced);
                 out.path = "last-braces";
             }
         }

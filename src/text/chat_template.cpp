@@ -46,7 +46,10 @@ std::optional<std::string> literal_default_system(const std::string& source) {
 }  // namespace
 
 ChatTemplate ChatTemplate::from_tokenizer_config(const Json& tokenizer_config, std::string_view where) {
-    std::string source = template_source(tokenizer_config, where);
+    return from_source(template_source(tokenizer_config, where), where);
+}
+
+ChatTemplate ChatTemplate::from_source(const std::string& source, std::string_view where) {
     if (source.find("<|im_start|>") == std::string::npos || source.find("<|im_end|>") == std::string::npos)
         fail("{}: 'chat_template' is not a ChatML template (no <|im_start|> / <|im_end|>); gavel renders only "
              "the ChatML family (Qwen2, Qwen2.5, Qwen3)",

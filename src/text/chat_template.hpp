@@ -28,6 +28,8 @@ public:
     // templates of which "default" is used). Recognises ChatML templates and reads their default system
     // prompt (none for Qwen3-style templates); fails, naming `where`, for any other template family.
     static ChatTemplate from_tokenizer_config(const Json& tokenizer_config, std::string_view where);
+    // The same from the template's Jinja source itself.
+    static ChatTemplate from_source(const std::string& source, std::string_view where);
 
     explicit ChatTemplate(std::optional<std::string> default_system) : default_system_(std::move(default_system)) {}
 

@@ -1,19 +1,18 @@
-// A small random-weight Qwen2 checkpoint (config.json + model.safetensors) for the model and engine
-// tests, plus a double-precision reference forward written straight from models.md §1.4.
-// Stand-in until io's test-model writer (gavel make-model) lands; then only the reference stays.
+// A small random-weight Qwen2 checkpoint for the model and engine tests (written by io's test-model
+// writer), plus a double-precision reference forward written straight from models.md §1.4, reading
+// the very weights the checkpoint holds.
 #pragma once
 
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <random>
 #include <string>
 #include <vector>
 
-#include "core/json.hpp"
-#include "io/safetensors_writer.hpp"
+#include "backend/cpu/matmul.hpp"
+#include "io/checkpoint.hpp"
+#include "io/test_model_writer.hpp"
 
 namespace gavel::testing {
 
@@ -22,82 +21,53 @@ struct TinyQwen2 {
     double theta = 10000.0, eps = 1e-6;
     bool tied = false;
     DType dtype = DType::F32;
-    uint32_t seed = 7;
+    uint64_t seed = 7;
 
     int64_t head_dim() const { return hidden / heads; }
 
-    // name -> values (as stored, i.e. already rounded to dtype)
-    std::map<std::string, std::vector<float>> weights() const {
-        std::mt19937 rng(seed);
-        std::normal_distribution<float> normal(0.0f, 1.0f);
-        std::map<std::string, std::vector<float>> w;
-        auto random = [&](const std::string& name, int64_t n, float scale, float offset = 0) {
-            std::vector<float> v(static_cast<size_t>(n));
-            for (auto& x : v) x = offset + scale * normal(rng);
-            std::vector<uint8_t> bytes(v.size() * dtype_size(dtype));
-            encode_floats(v, dtype, bytes.data());
-            if (dtype == DType::BF16)
-                for (size_t i = 0; i < v.size(); ++i) v[i] = bf16_to_f32(uint16_t(bytes[2 * i] | bytes[2 * i + 1] << 8));
-            w[name] = v;
-        };
-        const int64_t D = hidden, F = intermediate, q = heads * head_dim(), kv = kv_heads * head_dim();
-        random("model.embed_tokens.weight", vocab * D, 1.0f);
-        for (int64_t l = 0; l < layers; ++l) {
-            std::string p = "model.layers." + std::to_string(l) + ".";
-            random(p + "input_layernorm.weight", D, 0.1f, 1.0f);
-            random(p + "self_attn.q_proj.weight", q * D, 0.3f);
-            random(p + "self_attn.q_proj.bias", q, 0.1f);
-            random(p + "self_attn.k_proj.weight", kv * D, 0.3f);
-            random(p + "self_attn.k_proj.bias", kv, 0.1f);
-            random(p + "self_attn.v_proj.weight", kv * D, 0.3f);
-            random(p + "self_attn.v_proj.bias", kv, 0.1f);
-            random(p + "self_attn.o_proj.weight", D * q, 0.2f);
-            random(p + "post_attention_layernorm.weight", D, 0.1f, 1.0f);
-            random(p + "mlp.gate_proj.weight", F * D, 0.2f);
-            random(p + "mlp.up_proj.weight", F * D, 0.2f);
-            random(p + "mlp.down_proj.weight", D * F, 0.2f);
-        }
-        random("model.norm.weight", D, 0.1f, 1.0f);
-        if (!tied) random("lm_head.weight", vocab * D, 0.2f);
-        return w;
-    }
-
-    std::vector<int64_t> shape_of(const std::string& name) const {
-        const int64_t D = hidden, F = intermediate, q = heads * head_dim(), kv = kv_heads * head_dim();
-        auto ends = [&](const char* s) { return name.size() >= std::strlen(s) && name.compare(name.size() - std::strlen(s), std::string::npos, s) == 0; };
-        if (ends("embed_tokens.weight") || ends("lm_head.weight")) return {vocab, D};
-        if (ends("norm.weight")) return {D};
-        if (ends("q_proj.weight")) return {q, D};
-        if (ends("q_proj.bias")) return {q};
-        if (ends("k_proj.weight") || ends("v_proj.weight")) return {kv, D};
-        if (ends("k_proj.bias") || ends("v_proj.bias")) return {kv};
-        if (ends("o_proj.weight")) return {D, q};
-        if (ends("gate_proj.weight") || ends("up_proj.weight")) return {F, D};
-        if (ends("down_proj.weight")) return {D, F};
-        return {};
-    }
-
-    Json config() const {
-        return Json{{"architectures", {"Qwen2ForCausalLM"}}, {"model_type", "qwen2"}, {"hidden_size", hidden},
-                    {"intermediate_size", intermediate}, {"num_hidden_layers", layers}, {"num_attention_heads", heads},
-                    {"num_key_value_heads", kv_heads}, {"vocab_size", vocab}, {"max_position_embeddings", max_positions},
-                    {"rope_theta", theta}, {"rms_norm_eps", eps}, {"tie_word_embeddings", tied}, {"hidden_act", "silu"},
-                    {"use_sliding_window", false}, {"bos_token_id", 0}, {"eos_token_id", 1},
-                    {"torch_dtype", dtype == DType::BF16 ? "bfloat16" : "float32"}};
+    Qwen2Config config() const {
+        Qwen2Config c;
+        c.hidden_size = hidden;
+        c.intermediate_size = intermediate;
+        c.num_hidden_layers = layers;
+        c.num_attention_heads = heads;
+        c.num_key_value_heads = kv_heads;
+        c.head_dim = head_dim();
+        c.vocab_size = vocab;
+        c.max_position_embeddings = max_positions;
+        c.rope_theta = theta;
+        c.rms_norm_eps = eps;
+        c.tie_word_embeddings = tied;
+        c.eos_token_ids = {1};
+        c.bos_token_ids = {0};
+        c.torch_dtype = dtype;
+        return c;
     }
 
     void write(const std::filesystem::path& dir) const {
-        std::filesystem::create_directories(dir);
-        std::ofstream(dir / "config.json") << config().dump(2);
-        SafetensorsWriter writer;
-        for (const auto& [name, values] : weights()) writer.add_floats(name, dtype, shape_of(name), values);
-        writer.set_metadata("format", "pt");
-        writer.write(dir / "model.safetensors");
+        TestModelSpec spec;
+        spec.shape = config();
+        spec.seed = seed;
+        spec.dtype = dtype;
+        write_test_model(spec, dir);
+    }
+
+    // Every tensor of the checkpoint in `dir`, as stored, widened to double.
+    static std::map<std::string, std::vector<double>> weights(const std::filesystem::path& dir) {
+        auto ckpt = Checkpoint::open(dir);
+        std::map<std::string, std::vector<double>> w;
+        for (const auto& name : ckpt.names()) {
+            const TensorView& t = ckpt.tensor(name);
+            std::vector<float> f(static_cast<size_t>(t.numel()));
+            cpu::to_f32(t, f.data());
+            w[name].assign(f.begin(), f.end());
+        }
+        return w;
     }
 
     // Logits [tokens, vocab] of one sequence, in double, straight from the equations.
-    std::vector<double> reference_logits(const std::vector<int32_t>& ids) const {
-        auto w = weights();
+    std::vector<double> reference_logits(const std::filesystem::path& dir, const std::vector<int32_t>& ids) const {
+        auto w = weights(dir);
         const int64_t T = int64_t(ids.size()), D = hidden, F = intermediate, d = head_dim();
         const int64_t Hq = heads, Hkv = kv_heads, G = Hq / Hkv;
         using Mat = std::vector<double>;

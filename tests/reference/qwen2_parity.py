@@ -30,63 +30,8 @@ def run(cmd, **kw):
     return result.stdout
 
 
-def write_numpy_checkpoint(model_dir, seed):
-    """Stand-in for `gavel make-model --size tiny` until that command lands: a 2-layer Qwen2 with the
-    real vocabulary size, f32 weights drawn from a seeded normal distribution."""
-    import struct
-    D, F, L, H, KV, V = 64, 128, 2, 4, 2, 151936
-    d = D // H
-    rng = np.random.default_rng(seed)
-    tensors = {}
-
-    def normal(name, shape, std, mean=0.0):
-        tensors[name] = (mean + std * rng.standard_normal(shape)).astype(np.float32)
-
-    normal("model.embed_tokens.weight", (V, D), 0.5)
-    for layer in range(L):
-        p = f"model.layers.{layer}."
-        normal(p + "input_layernorm.weight", (D,), 0.1, 1.0)
-        normal(p + "post_attention_layernorm.weight", (D,), 0.1, 1.0)
-        for proj, rows in (("q", H * d), ("k", KV * d), ("v", KV * d)):
-            normal(p + f"self_attn.{proj}_proj.weight", (rows, D), 0.1)
-            normal(p + f"self_attn.{proj}_proj.bias", (rows,), 0.1)
-        normal(p + "self_attn.o_proj.weight", (D, H * d), 0.1)
-        normal(p + "mlp.gate_proj.weight", (F, D), 0.1)
-        normal(p + "mlp.up_proj.weight", (F, D), 0.1)
-        normal(p + "mlp.down_proj.weight", (D, F), 0.1)
-    normal("model.norm.weight", (D,), 0.1, 1.0)
-    normal("lm_head.weight", (V, D), 0.1)
-    header, offset = {}, 0
-    for name, t in tensors.items():
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + t.nbytes]}
-        offset += t.nbytes
-    header["__metadata__"] = {"format": "pt"}
-    raw = json.dumps(header).encode()
-    raw += b" " * ((8 - len(raw) % 8) % 8)
-    os.makedirs(model_dir, exist_ok=True)
-    with open(os.path.join(model_dir, "model.safetensors"), "wb") as f:
-        f.write(struct.pack("<Q", len(raw)))
-        f.write(raw)
-        for t in tensors.values():
-            f.write(t.tobytes())
-    config = {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_size": D,
-              "intermediate_size": F, "num_hidden_layers": L, "num_attention_heads": H, "num_key_value_heads": KV,
-              "vocab_size": V, "max_position_embeddings": 4096, "rope_theta": 1000000.0, "rms_norm_eps": 1e-6,
-              "tie_word_embeddings": False, "hidden_act": "silu", "use_sliding_window": False,
-              "bos_token_id": 151643, "eos_token_id": 151645, "torch_dtype": "float32"}
-    with open(os.path.join(model_dir, "config.json"), "w") as f:
-        json.dump(config, f, indent=2)
-
-
 def make_checkpoint(args, model_dir):
-    """The random-weight checkpoint, from gavel's own test-model writer."""
-    probe = subprocess.run([args.gavel, "make-model", "--help"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        if args.size != "tiny":
-            print(f"skipped: this gavel has no make-model command to write a {args.size} checkpoint")
-            sys.exit(77)
-        write_numpy_checkpoint(model_dir, args.seed)
-        return
+    """The random-weight checkpoint (f32), from gavel's own test-model writer."""
     run([args.gavel, "make-model", "--arch", "qwen2", "--size", args.size, "--seed", str(args.seed),
          "--out", model_dir, "--dtype", "f32", "--tokenizer", args.tokenizer])
 
