@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <random>
+#include <vector>
 #include <string>
 
 #include "core/json.hpp"
@@ -44,6 +46,23 @@ TEST(ConJVerdictParser, NeverGuessesOnGarbage) {
     ConJVerdictParser parser;
     for (const char* text : {"", "   ", "{", "}", "{}", "```json", "```json```", "[]", "null", "\xff\xfe", "{\"a\":"})
         EXPECT_EQ(parser.parse(text).verdict(), Verdict::ParseFailed) << text;
+}
+
+// Random soups of the characters and words the parser reacts to: never a crash, never an exception,
+// and a verdict always comes with the path that found it.
+TEST(ConJVerdictParser, SurvivesRandomSoups) {
+    const std::vector<std::string> pieces = {"{", "}", "[", "]", "\"", "'", ":", ",", " ", "\n", "\\", "```json", "```",
+                                             "1", "2", "１", "２", "|", "^", "更好的回答", "回答", "答案", "原因", "better answer",
+                                             "true", "NaN", "0x", "/*", "*/", "//", "\xe3\x80\x80", "\xff", "\u00e9"};
+    std::mt19937 rng(5);
+    ConJVerdictParser parser;
+    for (int round = 0; round < 3000; ++round) {
+        std::string text;
+        for (int n = int(rng() % 40); n > 0; --n) text += pieces[rng() % pieces.size()];
+        ConJParse parse = parser.parse(text);
+        ASSERT_EQ(parse.better.has_value(), parse.path != "none") << text;
+        if (parse.better) ASSERT_TRUE(*parse.better == 1 || *parse.better == 2) << text;
+    }
 }
 
 }  // namespace
