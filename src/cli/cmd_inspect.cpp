@@ -8,11 +8,11 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/model_arg.hpp"
 #include "cli/options.hpp"
 #include "core/json.hpp"
 #include "io/checkpoint.hpp"
 #include "io/model_config.hpp"
-#include "io/model_dir.hpp"
 
 namespace gavel::cli {
 namespace {
@@ -293,10 +293,10 @@ std::string render_text(const OrderedJson& report) {
 int run_inspect(int argc, char** argv) {
     Options opts("inspect", "Show what a model holds: architecture, key config values, parameter counts and tensors.",
                  "MODEL [--json]");
-    opts.positional("MODEL", "a model folder (config.json + safetensors), a .safetensors file, or an index file", 1, 1);
+    opts.positional("MODEL", "a model folder (config.json + safetensors), a .safetensors or index file, or a hub repo id org/name[@revision]", 1, 1);
     opts.flag("--json", "print one JSON object instead of tables (counts as plain numbers)");
     opts.parse(argc, argv);
-    fs::path path = resolve_local_model(opts.args()[0]);
+    fs::path path = resolve_model_arg(opts.args()[0]);
     OrderedJson report = inspect(path);
     std::string text = opts.has("--json") ? report.dump(2) + "\n" : render_text(report);
     std::fputs(text.c_str(), stdout);
