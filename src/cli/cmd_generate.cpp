@@ -14,7 +14,7 @@
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "engine/generator.hpp"
-#include "io/model_dir.hpp"
+#include "cli/model_arg.hpp"
 
 namespace gavel::cli {
 
@@ -71,7 +71,7 @@ void write_npy(const std::string& path, const std::vector<float>& data, size_t r
 int run_generate(int argc, char** argv) {
     Options opts("generate", "Generate a continuation of a prompt with a causal LM (Qwen2 / Qwen2.5).",
                  "--model MODEL (--prompt-ids FILE) [OPTIONS]");
-    opts.value("--model", "MODEL", "model folder (config.json, safetensors, tokenizer.json)")
+    opts.value("--model", "MODEL", "model folder, or a Hugging Face repo id (org/name[@revision]) resolved through the hub cache")
         .value("--prompt-ids", "FILE", "prompt as token ids (spaces, commas or a JSON array)")
         .value("--max-new-tokens", "N", "tokens to generate at most (default: generation_config.json, else 2048)")
         .flag("--greedy", "greedy decoding (do_sample=false), whatever generation_config.json says")
@@ -93,7 +93,7 @@ int run_generate(int argc, char** argv) {
     if (!opts.has("--prompt-ids")) throw UsageError{"give the prompt with --prompt-ids"};
     if (opts.has("--greedy") && opts.has("--sample")) throw UsageError{"--greedy and --sample exclude each other"};
 
-    const auto dir = resolve_local_model(opts.get("--model"));
+    const auto dir = resolve_model_arg(opts.get("--model"));
     const auto model = Qwen2Model::open(dir);
     GenerationSettings settings = GenerationSettings::from_config(
         read_generation_config(std::filesystem::is_directory(dir) ? dir : dir.parent_path()), model.config());
