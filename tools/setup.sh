@@ -15,7 +15,7 @@ PACKAGES=(
   nlohmann-json3-dev libfmt-dev zlib1g-dev libcurl4-openssl-dev libonig-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
-  python3 python3-numpy python3-torch python3-sklearn python3-scipy
+  python3 python3-numpy python3-torch python3-sklearn python3-scipy python3-demjson
   nodejs npm unicode-data
 )
 missing=()

@@ -17,7 +17,11 @@ struct Command {
 
 int run_version(int argc, char** argv);
 int run_inspect(int argc, char** argv);
+int run_generate(int argc, char** argv);
+int run_verdict(int argc, char** argv);
 int run_make_model(int argc, char** argv);
 int run_download(int argc, char** argv);
+int run_eval(int argc, char** argv);
+int run_arena(int argc, char** argv);
 
 }  // namespace gavel::cli

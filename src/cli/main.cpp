@@ -17,8 +17,12 @@ namespace {
 constexpr Command kCommands[] = {
     {"version", "print the version and the CPU features in use", run_version},
     {"inspect", "show a model's architecture, config, parameter counts and tensors", run_inspect},
+    {"generate", "generate text with a causal LM (Qwen2 / Qwen2.5 checkpoints)", run_generate},
+    {"verdict", "parse raw judge generations into verdicts (e.g. Con-J's JSON)", run_verdict},
     {"make-model", "write a random-weight test model from a seed (real names and shapes)", run_make_model, true},
     {"download", "download a model from the Hugging Face hub into the shared cache", run_download},
+    {"eval", "agreement of a judge with reference labels (accuracy, F1, kappa, position bias)", run_eval},
+    {"arena", "leaderboard from judgments or battles (Bradley-Terry / Elo, bootstrap CIs)", run_arena},
 };
 
 void print_overview() {

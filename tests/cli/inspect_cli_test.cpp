@@ -131,8 +131,7 @@ protected:
         ASSERT_EQ(made.status, 0) << made.err;
     }
     void rewrite_index(const std::string& from, const std::string& to) {
-        std::ifstream in(model / "model.safetensors.index.json");
-        std::string text(std::istreambuf_iterator<char>(in), {});
+        std::string text = testing::read_bytes(model / "model.safetensors.index.json");
         auto at = text.find(from);
         ASSERT_NE(at, std::string::npos);
         testing::write_bytes(model / "model.safetensors.index.json", text.replace(at, from.size(), to));

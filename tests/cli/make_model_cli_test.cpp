@@ -9,11 +9,6 @@ namespace {
 using testing::run_gavel;
 using testing::ScratchDir;
 
-std::string read(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 TEST(MakeModelCli, SameSeedSameBytesOtherSeedOtherBytes) {
     ScratchDir dir;
     for (const auto& [name, seed] : {std::pair{"a", "5"}, {"b", "5"}, {"c", "6"}}) {
@@ -22,10 +17,10 @@ TEST(MakeModelCli, SameSeedSameBytesOtherSeedOtherBytes) {
         ASSERT_EQ(r.status, 0) << r.err;
         EXPECT_NE(r.out.find("91 tensors, 21191551 parameters"), std::string::npos) << r.out;
     }
-    std::string a = read(dir / "a" / "model.safetensors");
+    std::string a = testing::read_bytes(dir / "a" / "model.safetensors");
     EXPECT_GT(a.size(), 42551556u);  // the weights' bytes plus the header
-    EXPECT_EQ(a, read(dir / "b" / "model.safetensors"));
-    EXPECT_NE(a, read(dir / "c" / "model.safetensors"));
+    EXPECT_EQ(a, testing::read_bytes(dir / "b" / "model.safetensors"));
+    EXPECT_NE(a, testing::read_bytes(dir / "c" / "model.safetensors"));
     EXPECT_TRUE(std::filesystem::exists(dir / "a" / "encoder" / "config.json"));
 }
 
@@ -36,8 +31,8 @@ TEST(MakeModelCli, TokenizerIsCopied) {
                         (dir / "tokenizer.json").string(), "--out", (dir / "m").string()},
                        dir.path());
     ASSERT_EQ(r.status, 0) << r.err;
-    EXPECT_EQ(read(dir / "m" / "tokenizer.json"), "{\"version\": \"1.0\"}");
-    EXPECT_NE(read(dir / "m" / "config.json").find("\"torch_dtype\": \"float16\""), std::string::npos);
+    EXPECT_EQ(testing::read_bytes(dir / "m" / "tokenizer.json"), "{\"version\": \"1.0\"}");
+    EXPECT_NE(testing::read_bytes(dir / "m" / "config.json").find("\"torch_dtype\": \"float16\""), std::string::npos);
 }
 
 TEST(MakeModelCli, UsageErrors) {

@@ -11,16 +11,8 @@
 namespace gavel {
 namespace {
 
+using testing::error_of;
 using testing::ScratchDir;
-
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "(no error)";
-}
 
 std::string open_error(const std::filesystem::path& path) {
     return error_of([&] { Checkpoint::open(path); });
@@ -100,12 +92,8 @@ class ShardedCorruption : public ::testing::Test {
 protected:
     void SetUp() override { write_safetensors_checkpoint(named_tensors(4, 4), dir.path(), 40); }
     std::filesystem::path shard(int i) const { return dir / ("model-0000" + std::to_string(i) + "-of-00002.safetensors"); }
-    std::string index_text() const {
-        std::ifstream in(dir / "model.safetensors.index.json");
-        return std::string(std::istreambuf_iterator<char>(in), {});
-    }
     void replace_in_index(const std::string& from, const std::string& to) {
-        std::string text = index_text();
+        std::string text = testing::read_bytes(dir / "model.safetensors.index.json");
         auto at = text.find(from);
         ASSERT_NE(at, std::string::npos) << from;
         write_text(dir / "model.safetensors.index.json", text.replace(at, from.size(), to));

@@ -9,7 +9,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
+
+#include "core/error.hpp"
 
 namespace gavel::testing {
 
@@ -57,6 +60,22 @@ inline std::string raw_safetensors_declaring(uint64_t declared_length, const std
 inline void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), std::streamsize(bytes.size()));
+}
+
+inline std::string read_bytes(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// The message of the gavel::Error that `f` throws, or "(no error)".
+template <typename F>
+std::string error_of(F&& f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "(no error)";
 }
 
 // One corrupt safetensors file and the words its error message must contain.

@@ -7,21 +7,12 @@
 namespace gavel {
 namespace {
 
+using testing::error_of;
 using testing::ScratchDir;
 
 const std::string kData = std::string(GAVEL_TEST_DATA) + "/io/";
 
 Json fixture(const std::string& name) { return read_json_file(kData + name); }
-
-template <typename F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "(no error)";
-}
 
 TEST(ModelConfig, ConJQwen2_7B) {
     ModelConfig config = read_model_config(kData + "con_j_qwen2_7b.config.json");
@@ -174,7 +165,7 @@ TEST(ModelConfig, JinaJudgeTarget) {
     EXPECT_EQ(c.hidden_dim, 512);  // as written; dead in this variant (see JinaJudgeConfig)
     EXPECT_EQ(c.dropout_prob, 0.1);
     EXPECT_EQ(c.torch_dtype, DType::F32);
-    const auto& later = std::get<JinaJudgeConfig>(read_model_config(kData + "jina_v3_rullmarena_judge_041024.config.json"));
+    JinaJudgeConfig later = std::get<JinaJudgeConfig>(read_model_config(kData + "jina_v3_rullmarena_judge_041024.config.json"));
     EXPECT_EQ(later.num_decoder_layers, 5);
     EXPECT_EQ(later.dropout_prob, 0.2);
 }

@@ -15,12 +15,7 @@ using testing::CorruptSafetensorsCase;
 using testing::ScratchDir;
 
 std::string open_error(const std::filesystem::path& path) {
-    try {
-        SafetensorsFile::open(path.string());
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "(no error)";
+    return testing::error_of([&] { SafetensorsFile::open(path.string()); });
 }
 
 class CorruptSafetensors : public ::testing::TestWithParam<CorruptSafetensorsCase> {};

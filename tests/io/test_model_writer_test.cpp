@@ -69,12 +69,8 @@ TEST(TestModelWriter, JinaJudgeEncoderSplitsIntoBaseAndLora) {
 }
 
 TEST(TestModelWriter, UnknownSizeListsKnownOnes) {
-    try {
-        qwen2_test_spec("72b");
-        FAIL();
-    } catch (const Error& e) {
-        EXPECT_STREQ(e.what(), "unknown qwen2 test-model size '72b' (known: tiny, 0.5b, 7b)");
-    }
+    EXPECT_EQ(testing::error_of([] { qwen2_test_spec("72b"); }),
+              "unknown qwen2 test-model size '72b' (known: tiny, 0.5b, 7b)");
     EXPECT_THROW(jina_judge_test_spec("huge"), Error);
 }
 
@@ -112,10 +108,8 @@ TEST(TestModelWriter, TinyQwen2IsDeterministicAndReadsBack) {
     EXPECT_EQ(tok.eos_token, "<|im_end|>");
     ASSERT_TRUE(tok.chat_template);
     // The real Qwen2-7B-Instruct tokenizer_config.json, byte for byte (tests/data/io/README.md).
-    std::ifstream written(dir / "a" / "tokenizer_config.json"),
-        fixture(std::string(GAVEL_TEST_DATA) + "/io/qwen2_7b_instruct.tokenizer_config.json");
-    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(written), {}),
-              std::string(std::istreambuf_iterator<char>(fixture), {}));
+    EXPECT_EQ(testing::read_bytes(dir / "a" / "tokenizer_config.json"),
+              testing::read_bytes(std::string(GAVEL_TEST_DATA) + "/io/qwen2_7b_instruct.tokenizer_config.json"));
 }
 
 TEST(TestModelWriter, DtypeOption) {
@@ -183,8 +177,7 @@ TEST(TestModelWriter, TinyJinaJudgeWithTokenizer) {
     EXPECT_EQ(encoder, std::get<JinaJudgeTestShape>(spec.shape).encoder);
     EXPECT_EQ(encoder.vocab_size, 250002);
     EXPECT_EQ(read_tokenizer_config(dir / "judge" / "encoder").model_max_length, 8194);
-    std::ifstream copied(dir / "judge" / "encoder" / "tokenizer.json");
-    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(copied), {}), R"({"model": {"type": "Unigram"}})");
+    EXPECT_EQ(testing::read_bytes(dir / "judge" / "encoder" / "tokenizer.json"), R"({"model": {"type": "Unigram"}})");
 
     Checkpoint c = Checkpoint::open(dir / "judge");
     EXPECT_EQ(c.tensor("decoder_input_embedding").shape, (std::vector<int64_t>{1, 1, 64}));
@@ -212,12 +205,8 @@ TEST(TestModelWriter, MissingTokenizerFails) {
     ScratchDir dir;
     TestModelSpec spec = qwen2_test_spec("tiny");
     spec.tokenizer_json = dir / "absent.json";
-    try {
-        write_test_model(spec, dir / "m");
-        FAIL();
-    } catch (const Error& e) {
-        EXPECT_EQ(std::string(e.what()), (dir / "absent.json").string() + ": no such tokenizer file");
-    }
+    EXPECT_EQ(testing::error_of([&] { write_test_model(spec, dir / "m"); }),
+              (dir / "absent.json").string() + ": no such tokenizer file");
     EXPECT_FALSE(std::filesystem::exists(dir / "m"));
 }
 

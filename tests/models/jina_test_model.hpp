@@ -125,4 +125,9 @@ inline std::string python() {
     return p ? p : "/usr/bin/python3";
 }
 
+// Whether python() can import `modules` ("numpy, torch"); the peers' tests skip when not.
+inline bool python_has(const std::string& modules) {
+    return std::system((python() + " -c 'import " + modules + "' 2>/dev/null").c_str()) == 0;
+}
+
 }  // namespace gavel::testing

@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
     for (const auto& s : sequences) longest = std::max(longest, s.size());
 
     llama_log_set(quiet_log, nullptr);
-    ggml_backend_load_all_from_path(GAVEL_LLAMA_BACKEND_DIR);
+    ggml_backend_load_all_from_path(LLAMA_BINS_DIR);
     llama_backend_init();
 
     llama_model_params mp = llama_model_default_params();

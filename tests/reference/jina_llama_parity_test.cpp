@@ -28,7 +28,7 @@
 #include "backend/cpu/matmul.hpp"
 #include "io/safetensors_writer.hpp"
 #include "models/xlm_roberta.hpp"
-#include "jina_test_model.hpp"
+#include "../models/jina_test_model.hpp"
 
 namespace gavel {
 namespace {

@@ -15,7 +15,7 @@
 #include "core/error.hpp"
 #include "io/safetensors_writer.hpp"
 #include "models/jina_judge.hpp"
-#include "jina_test_model.hpp"
+#include "../models/jina_test_model.hpp"
 
 namespace gavel {
 namespace {
@@ -44,6 +44,10 @@ std::filesystem::path scaled_head(const JinaTestModel& m, float factor, const st
 // gavel's logits for the head in `head_dir` against PyTorch's; returns the largest spread of a
 // logit across the batch (how much the inputs matter).
 double expect_head_matches_torch(const JinaTestModel& m, const std::filesystem::path& head_dir, const std::string& label) {
+    if (!python_has("numpy, torch")) {
+        ADD_FAILURE() << python() << " cannot import numpy and torch (tools/setup.sh installs python3-torch)";
+        return 0;
+    }
     auto encoder = XlmRobertaEncoder::load(m.checkpoint, m.encoder_config);
     auto head_checkpoint = Checkpoint::open(head_dir);
     auto head = JinaJudgeHead::load(head_checkpoint, m.encoder_config.hidden_size, m.judge_config.nhead,

@@ -1,0 +1,140 @@
+// `gavel generate`: continues a prompt with a causal LM (Qwen2 / Qwen2.5 checkpoints), with the sampling
+// defaults of the model's generation_config.json unless overridden; optionally dumps the logits of every
+// prompt position (the parity tests compare them with llama.cpp's).
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "core/error.hpp"
+#include "core/json.hpp"
+#include "engine/generator.hpp"
+#include "cli/model_arg.hpp"
+
+namespace gavel::cli {
+
+namespace {
+
+// Token ids separated by spaces, commas or newlines (a JSON array works too).
+std::vector<int32_t> read_ids(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) fail("{}: cannot open", path);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<int32_t> ids;
+    std::string number;
+    auto flush = [&] {
+        if (number.empty()) return;
+        try {
+            size_t used = 0;
+            long long v = std::stoll(number, &used);
+            if (used != number.size() || v < 0 || v > INT32_MAX) throw std::out_of_range(number);
+            ids.push_back(int32_t(v));
+        } catch (const std::exception&) {
+            fail("{}: '{}' is not a token id", path, number);
+        }
+        number.clear();
+    };
+    for (char c : text) {
+        if (c == ',' || c == '[' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t')
+            flush();
+        else
+            number += c;
+    }
+    flush();
+    if (ids.empty()) fail("{}: no token ids", path);
+    return ids;
+}
+
+// float32 .npy, C order.
+void write_npy(const std::string& path, const std::vector<float>& data, size_t rows, size_t cols) {
+    std::string header = fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}", rows, cols);
+    header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
+    header += '\n';
+    std::ofstream out(path, std::ios::binary);
+    if (!out) fail("{}: cannot open for writing", path);
+    const char magic[8] = {char(0x93), 'N', 'U', 'M', 'P', 'Y', 1, 0};
+    out.write(magic, 8);
+    const uint16_t len = uint16_t(header.size());
+    out.write(reinterpret_cast<const char*>(&len), 2);
+    out.write(header.data(), std::streamsize(header.size()));
+    out.write(reinterpret_cast<const char*>(data.data()), std::streamsize(data.size() * sizeof(float)));
+    if (!out) fail("{}: write failed", path);
+}
+
+}  // namespace
+
+int run_generate(int argc, char** argv) {
+    Options opts("generate", "Generate a continuation of a prompt with a causal LM (Qwen2 / Qwen2.5).",
+                 "--model MODEL (--prompt-ids FILE) [OPTIONS]");
+    opts.value("--model", "MODEL", "model folder, or a Hugging Face repo id (org/name[@revision]) resolved through the hub cache")
+        .value("--prompt-ids", "FILE", "prompt as token ids (spaces, commas or a JSON array)")
+        .value("--max-new-tokens", "N", "tokens to generate at most (default: generation_config.json, else 2048)")
+        .flag("--greedy", "greedy decoding (do_sample=false), whatever generation_config.json says")
+        .flag("--sample", "sample (do_sample=true), whatever generation_config.json says")
+        .value("--temperature", "T", "sampling temperature")
+        .value("--top-k", "K", "keep the K most likely tokens (0: off)")
+        .value("--top-p", "P", "keep the smallest set of tokens with probability >= P (1: off)")
+        .value("--min-p", "P", "drop tokens below P times the top probability (0: off)")
+        .value("--repetition-penalty", "R", "Hugging Face repetition penalty over prompt + output (1: off)")
+        .value("--seed", "S", "sampling seed", "0")
+        .flag("--ignore-eos", "do not stop at eos ids (fixed-length runs)")
+        .flag("--json", "print prompt ids, generated ids, text and timings as one JSON object")
+        .value("--logits-out", "FILE.npy", "write the logits of every prompt position, float32 [prompt, vocab]")
+        .value("--threads", "N", "worker threads (0: all cores)", "0")
+        .epilog("Sampling defaults come from the model's generation_config.json (as Hugging Face generate()\n"
+                "applies them), eos ids from its eos_token_id (else config.json's).");
+    opts.parse(argc, argv);
+    if (!opts.has("--model")) throw UsageError{"--model is required"};
+    if (!opts.has("--prompt-ids")) throw UsageError{"give the prompt with --prompt-ids"};
+    if (opts.has("--greedy") && opts.has("--sample")) throw UsageError{"--greedy and --sample exclude each other"};
+
+    const auto dir = resolve_model_arg(opts.get("--model"));
+    const auto model = Qwen2Model::open(dir);
+    GenerationSettings settings = GenerationSettings::from_config(
+        read_generation_config(std::filesystem::is_directory(dir) ? dir : dir.parent_path()), model.config());
+    if (opts.has("--max-new-tokens")) settings.max_new_tokens = opts.get_int("--max-new-tokens");
+    if (opts.has("--greedy")) settings.sampling.do_sample = false;
+    if (opts.has("--sample")) settings.sampling.do_sample = true;
+    if (opts.has("--temperature")) settings.sampling.temperature = opts.get_double("--temperature");
+    if (opts.has("--top-k")) settings.sampling.top_k = opts.get_int("--top-k");
+    if (opts.has("--top-p")) settings.sampling.top_p = opts.get_double("--top-p");
+    if (opts.has("--min-p")) settings.sampling.min_p = opts.get_double("--min-p");
+    if (opts.has("--repetition-penalty")) settings.sampling.repetition_penalty = opts.get_double("--repetition-penalty");
+    settings.sampling.seed = uint64_t(opts.get_int("--seed"));
+    settings.ignore_eos = opts.has("--ignore-eos");
+
+    std::vector<std::vector<int32_t>> prompts = {read_ids(opts.get("--prompt-ids"))};
+    ThreadPool pool(size_t(opts.get_int("--threads")));
+    Generator generator(model, pool);
+    const bool want_logits = opts.has("--logits-out");
+    GenerationResult result = generator.generate(prompts, settings, want_logits)[0];
+    if (want_logits)
+        write_npy(opts.get("--logits-out"), result.prompt_logits, prompts[0].size(), size_t(model.vocab_size()));
+
+    const double decode_seconds = result.seconds - result.prefill_seconds;
+    if (opts.has("--json")) {
+        OrderedJson out;
+        out["prompt_ids"] = prompts[0];
+        out["generated_ids"] = result.tokens;
+        out["stop"] = stop_reason_name(result.stop);
+        out["prompt_tokens"] = prompts[0].size();
+        out["generated_tokens"] = result.tokens.size();
+        out["prefill_seconds"] = result.prefill_seconds;
+        out["decode_seconds"] = decode_seconds;
+        out["seconds"] = result.seconds;
+        out["sampling"] = settings.sampling.describe();
+        std::printf("%s\n", out.dump(-1, ' ', false, Json::error_handler_t::replace).c_str());
+    } else {
+        std::string ids;
+        for (int32_t id : result.tokens) ids += fmt::format("{}{}", ids.empty() ? "" : " ", id);
+        std::printf("%s\n", ids.c_str());
+    }
+    return 0;
+}
+
+}  // namespace gavel::cli

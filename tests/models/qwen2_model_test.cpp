@@ -1,0 +1,146 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <numeric>
+#include <random>
+
+#include "../io/io_test_support.hpp"
+#include "core/error.hpp"
+#include "models/qwen2_model.hpp"
+#include "qwen2_test_checkpoint.hpp"
+
+namespace gavel {
+namespace {
+
+using testing::ScratchDir;
+using testing::TinyQwen2;
+
+std::vector<int32_t> token_ids(size_t n, int32_t vocab, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::vector<int32_t> ids(n);
+    for (auto& x : ids) x = int32_t(rng() % uint32_t(vocab));
+    return ids;
+}
+
+double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
+    EXPECT_EQ(a.size(), b.size());
+    double m = 0;
+    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) m = std::max(m, std::fabs(double(a[i]) - double(b[i])));
+    return m;
+}
+
+std::vector<float> prompt_logits(const Qwen2Model& model, ThreadPool& pool, const std::vector<int32_t>& ids) {
+    auto cache = model.new_cache(int64_t(ids.size()));
+    Qwen2Chunk chunk{&cache, ids, true};
+    return model.forward(pool, std::span(&chunk, 1))[0];
+}
+
+class Qwen2ModelTest : public ::testing::TestWithParam<std::tuple<DType, bool>> {};
+
+TEST_P(Qwen2ModelTest, MatchesTheDoublePrecisionEquations) {
+    auto [dtype, tied] = GetParam();
+    ScratchDir dir;
+    TinyQwen2 tiny;
+    tiny.dtype = dtype;
+    tiny.tied = tied;
+    tiny.write(dir.path());
+    auto model = Qwen2Model::open(dir.path());
+    EXPECT_EQ(model.tied_lm_head(), tied);
+    ThreadPool pool(3);
+    auto ids = token_ids(37, int32_t(tiny.vocab), 1);
+    auto logits = prompt_logits(model, pool, ids);
+    auto expected = tiny.reference_logits(dir.path(), ids);
+    ASSERT_EQ(logits.size(), expected.size());
+    double worst = 0;
+    for (size_t i = 0; i < logits.size(); ++i) worst = std::max(worst, std::fabs(logits[i] - expected[i]));
+    EXPECT_LT(worst, 2e-5);
+}
+
+INSTANTIATE_TEST_SUITE_P(DTypes, Qwen2ModelTest,
+                         ::testing::Values(std::tuple{DType::F32, false}, std::tuple{DType::BF16, false},
+                                           std::tuple{DType::F32, true}));
+
+TEST(Qwen2Model, IncrementalDecodingThroughTheCacheMatchesOnePass) {
+    ScratchDir dir;
+    TinyQwen2 tiny;
+    tiny.write(dir.path());
+    auto model = Qwen2Model::open(dir.path());
+    ThreadPool pool(2);
+    auto ids = token_ids(20, int32_t(tiny.vocab), 2);
+    auto whole = prompt_logits(model, pool, ids);
+    // 7 tokens, then 1, 1, ..., through one cache.
+    auto cache = model.new_cache(20);
+    std::vector<float> pieces;
+    for (size_t at = 0; at < ids.size();) {
+        size_t n = at == 0 ? 7 : 1;
+        Qwen2Chunk chunk{&cache, std::span<const int32_t>(ids).subspan(at, n), true};
+        auto l = model.forward(pool, std::span(&chunk, 1))[0];
+        pieces.insert(pieces.end(), l.begin(), l.end());
+        at += n;
+    }
+    EXPECT_EQ(cache.size(), 20);
+    EXPECT_LT(max_abs_diff(whole, pieces), 1e-5);
+}
+
+TEST(Qwen2Model, SequencesOfDifferentLengthsInOneBatchMatchAlone) {
+    ScratchDir dir;
+    TinyQwen2 tiny;
+    tiny.write(dir.path());
+    auto model = Qwen2Model::open(dir.path());
+    ThreadPool pool(3);
+    std::vector<std::vector<int32_t>> prompts = {token_ids(5, 96, 3), token_ids(31, 96, 4), token_ids(1, 96, 5),
+                                                 token_ids(12, 96, 6)};
+    std::vector<cpu::KvCache> caches;
+    for (const auto& p : prompts) caches.push_back(model.new_cache(int64_t(p.size()) + 2));
+    std::vector<Qwen2Chunk> chunks;
+    for (size_t i = 0; i < prompts.size(); ++i) chunks.push_back({&caches[i], prompts[i], i % 2 == 0});
+    auto batched = model.forward(pool, chunks);
+    for (size_t i = 0; i < prompts.size(); ++i) {
+        auto alone = prompt_logits(model, pool, prompts[i]);
+        if (i % 2 == 1) alone.erase(alone.begin(), alone.end() - tiny.vocab);  // last row only
+        EXPECT_LT(max_abs_diff(batched[i], alone), 1e-5) << "sequence " << i;
+    }
+    // A decode step with every sequence in the batch, against the same step alone.
+    std::vector<int32_t> next = {3, 4, 5, 6};
+    for (size_t i = 0; i < prompts.size(); ++i) chunks[i] = {&caches[i], std::span<const int32_t>(&next[i], 1), false};
+    auto step = model.forward(pool, chunks);
+    for (size_t i = 0; i < prompts.size(); ++i) {
+        auto ids = prompts[i];
+        ids.push_back(next[i]);
+        auto alone = prompt_logits(model, pool, ids);
+        alone.erase(alone.begin(), alone.end() - tiny.vocab);
+        EXPECT_LT(max_abs_diff(step[i], alone), 1e-5) << "sequence " << i;
+    }
+}
+
+TEST(Qwen2Model, RejectsMismatchedCheckpointsWithTheTensorName) {
+    ScratchDir dir;
+    TinyQwen2 tiny;
+    tiny.write(dir.path());
+    Json config = read_json_file((dir / "config.json").string());
+    config["intermediate_size"] = 50;
+    std::ofstream(dir / "config.json") << config.dump();
+    try {
+        Qwen2Model::open(dir.path());
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("mlp.gate_proj.weight"), std::string::npos) << e.what();
+    }
+}
+
+TEST(Qwen2Model, RejectsSequencesPastTheCache) {
+    ScratchDir dir;
+    TinyQwen2 tiny;
+    tiny.write(dir.path());
+    auto model = Qwen2Model::open(dir.path());
+    ThreadPool pool(1);
+    auto cache = model.new_cache(4);
+    auto ids = token_ids(5, 96, 1);
+    Qwen2Chunk chunk{&cache, ids, false};
+    EXPECT_THROW(model.forward(pool, std::span(&chunk, 1)), Error);
+    EXPECT_THROW(model.new_cache(tiny.max_positions + 1), Error);
+}
+
+}  // namespace
+}  // namespace gavel
