@@ -46,10 +46,13 @@ JinaJudgeProtocol::JinaJudgeProtocol(const JinaJudgeModel& model, EncodeIds enco
 }
 
 Json JinaJudgeProtocol::identity() const {
-    return {{"model", options_.model_name},
-            {"protocol", "jina-judge"},
-            {"max_tokens", options_.max_tokens},
-            {"truncate", truncate_mode_name(options_.truncate)}};
+    Json id = {{"model", options_.model_name},
+               {"protocol", "jina-judge"},
+               {"max_tokens", options_.max_tokens},
+               {"truncate", truncate_mode_name(options_.truncate)}};
+    // The judge was trained without an adapter; one merged on request changes every judgment.
+    if (const auto& task = model_.encoder().task()) id["task"] = *task;
+    return id;
 }
 
 FittedPrompt JinaJudgeProtocol::prompt(const Game& game) const {

@@ -34,7 +34,8 @@ public:
     // `model`, `pool` and whatever `encode` refers to must outlive the judge.
     JinaJudgeProtocol(const JinaJudgeModel& model, EncodeIds encode, ThreadPool& pool, JinaJudgeOptions options);
 
-    // {"model", "protocol": "jina-judge", "max_tokens", "truncate"}.
+    // {"model", "protocol": "jina-judge", "max_tokens", "truncate"} and "task" when the encoder
+    // has a task adapter merged.
     Json identity() const override;
     bool is_classifier() const override { return true; }
     // Several batches' worth, so that length grouping has games to choose from.
