@@ -70,7 +70,11 @@ Leaderboard build_leaderboard(const BattleTable& table, RatingResult ratings, co
         row.score_lower = ratings.score_lower[m];
         row.score_upper = ratings.score_upper[m];
         row.rounds_present = ratings.rounds_present[m];
-        if (answers) row.avg_tokens = answers->average_tokens(row.model.substr(row.model.rfind('/') + 1));
+        if (answers) {
+            // Answer files are named after the model's last path segment, as the arenas look them up.
+            const size_t slash = row.model.rfind('/');
+            row.avg_tokens = answers->average_tokens(slash == std::string::npos ? row.model : row.model.substr(slash + 1));
+        }
     }
     for (size_t r = 0; r < table.size(); ++r) {
         const uint32_t a = table.a[r], b = table.b[r];
