@@ -16,6 +16,14 @@ void gelu_erf(float* x, int64_t n) {
     for (int64_t i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * float(M_SQRT1_2)));
 }
 
+void gelu_tanh(float* x, int64_t n) {
+    constexpr float kSqrt2OverPi = 0.79788456080286535588f;
+    for (int64_t i = 0; i < n; ++i) {
+        float v = x[i];
+        x[i] = 0.5f * v * (1.0f + std::tanh(kSqrt2OverPi * v * (1.0f + 0.044715f * v * v)));
+    }
+}
+
 void relu(float* x, int64_t n) {
     for (int64_t i = 0; i < n; ++i) x[i] = std::max(x[i], 0.0f);
 }

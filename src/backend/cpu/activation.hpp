@@ -9,6 +9,9 @@ namespace gavel::cpu {
 void silu_mul(const float* gate, const float* up, float* out, int64_t n);
 // x = x * 0.5 * (1 + erf(x / sqrt(2)))  (exact GELU, jina-embeddings-v3).
 void gelu_erf(float* x, int64_t n);
+// x = 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))  (tanh GELU: HF "gelu_new" /
+// "gelu_pytorch_tanh", and what llama.cpp's ggml_gelu computes for every BERT-family model).
+void gelu_tanh(float* x, int64_t n);
 // x = max(x, 0)  (nn.TransformerDecoderLayer's default activation).
 void relu(float* x, int64_t n);
 // Softmax over each row of length n, in place, computed stably in f32.

@@ -1,0 +1,40 @@
+// Scaled dot-product attention without a KV cache: bidirectional self-attention of encoders and
+// the cross-attention of decoder heads over encoder states, both with a key-padding mask.
+#pragma once
+
+#include <cstdint>
+
+#include "core/thread_pool.hpp"
+
+namespace gavel::cpu {
+
+struct AttentionShape {
+    int64_t batch = 1;     // independent sequences
+    int64_t q_len = 0;     // queries per sequence
+    int64_t kv_len = 0;    // keys (and values) per sequence
+    int64_t heads = 0;
+    int64_t head_dim = 0;
+};
+
+// Where the rows are. Element (b, t, h, d) of q sits at q[(b * q_len + t) * q_stride + h * head_dim + d],
+// of k and v likewise with their strides and kv_len. The strides let a fused projection
+// ([tokens, 3 * heads * head_dim]) be passed as offsets into one buffer.
+struct AttentionInput {
+    const float* q = nullptr;
+    int64_t q_stride = 0;
+    const float* k = nullptr;
+    int64_t k_stride = 0;
+    const float* v = nullptr;
+    int64_t v_stride = 0;
+};
+
+// out[(b * q_len + t) * heads * head_dim + h * head_dim + d] =
+//   sum_s softmax_s(scale * q[b,t,h] . k[b,s,h]) * v[b,s,h,d], over the keys s that key_mask allows.
+// key_mask is [batch, kv_len] with nonzero = attend (PyTorch's key_padding_mask inverted); null
+// attends to every key. No causal mask. Masked keys are skipped entirely, so a sequence's output
+// is the same bits whether it runs alone or padded inside a batch. A query with no allowed key
+// gets zeros (PyTorch would give NaN; real inputs always have at least one token).
+void encoder_attention(ThreadPool& pool, const AttentionShape& shape, const AttentionInput& in, float scale,
+                       const uint8_t* key_mask, float* out);
+
+}  // namespace gavel::cpu
