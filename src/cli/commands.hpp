@@ -16,5 +16,6 @@ struct Command {
 };
 
 int run_version(int argc, char** argv);
+int run_tokenize(int argc, char** argv);
 
 }  // namespace gavel::cli

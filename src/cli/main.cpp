@@ -16,6 +16,7 @@ namespace {
 
 constexpr Command kCommands[] = {
     {"version", "print the version and the CPU features in use", run_version},
+    {"tokenize", "tokenize JSON lines with a tokenizer.json, or decode ids", run_tokenize},
 };
 
 void print_overview() {
