@@ -37,9 +37,10 @@ std::string run_one(const text::Tokenizer& tokenizer, Mode mode, const Job& job,
                 fail("{}: field 'ids' must hold 32-bit integers, got {}", job.where, id.dump());
             values.push_back(int32_t(id.get<int64_t>()));
         }
-        out["text"] = tokenizer.decode(values, skip_special_tokens);
+        out["text"] = tokenizer.decode(values, optional_bool(in, "skip_special_tokens", skip_special_tokens, job.where));
     } else {
         std::string text = require_string(in, "text", job.where);
+        add_special_tokens = optional_bool(in, "add_special_tokens", add_special_tokens, job.where);
         try {
             if (mode == Mode::Normalize) {
                 out["normalized"] = tokenizer.normalize(text);
@@ -78,6 +79,7 @@ int run_tokenize(int argc, char** argv) {
         .value("--stage", "STAGE", "write an intermediate result instead: 'normalize' or 'pre_tokenize'")
         .value("--threads", "N", "worker threads (0: all cores)", "0")
         .epilog("Each input line is {\"text\": \"...\"}; each output line is {\"ids\": [...]}, in input order.\n"
+                "A line may override the switches with \"add_special_tokens\" or \"skip_special_tokens\": true/false.\n"
                 "Text must be valid UTF-8 (JSON strings always are once parsed); the error names the line.\n"
                 "Example: echo '{\"text\": \"Hello\"}' | gavel tokenize --tokenizer tokenizer.json");
     opts.parse(argc, argv);

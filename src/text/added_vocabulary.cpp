@@ -120,6 +120,12 @@ AddedVocabulary::AddedVocabulary(const Json& list, const Model& model, const Nor
     }
     for (auto& [id, t] : by_id) {
         t.id = id;
+        t.decoded = t.content;
+        if (t.normalized && normalizer != nullptr) {
+            NormalizedString normalized(t.content, 0, false);
+            normalizer->normalize(normalized);
+            t.decoded = normalized.get();
+        }
         id_to_index_[id] = tokens_.size();
         tokens_.push_back(t);
     }
@@ -227,7 +233,7 @@ std::optional<int32_t> AddedVocabulary::token_to_id(std::string_view content) co
 const std::string* AddedVocabulary::id_to_token(int32_t id) const {
     auto it = id_to_index_.find(id);
     if (it == id_to_index_.end()) return nullptr;
-    return &tokens_[it->second].content;
+    return &tokens_[it->second].decoded;
 }
 
 }  // namespace gavel::text

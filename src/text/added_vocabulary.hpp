@@ -25,6 +25,9 @@ struct AddedToken {
     bool rstrip = false;
     bool normalized = true;
     bool special = false;
+    // What decoding shows for this id: the normalized content for a normalized token whose
+    // content the normalizer changes (HF's normalized_cache), otherwise the content.
+    std::string decoded;
 };
 
 class AddedVocabulary {
@@ -41,7 +44,7 @@ public:
                                std::vector<Split>& out) const;
 
     std::optional<int32_t> token_to_id(std::string_view content) const;
-    // The content of the added token with this id, or nullptr.
+    // The text decoding uses for this id (AddedToken::decoded), or nullptr.
     const std::string* id_to_token(int32_t id) const;
     bool is_special(std::string_view content) const { return special_.count(std::string(content)) != 0; }
     const std::vector<AddedToken>& tokens() const { return tokens_; }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <queue>
-#include <unordered_set>
 
 #include "core/error.hpp"
 #include "text/pre_tokenizers.hpp"
@@ -46,20 +45,20 @@ BpeModel::BpeModel(const Json& config, const std::string& where) {
     const Json& vocab = require_field(config, "vocab", where);
     if (!vocab.is_object()) fail("{}: field 'vocab' must be an object mapping tokens to ids", where);
     int64_t max_id = -1;
-    vocab_.reserve(vocab.size() * 2);
+    vocab_.reserve(vocab.size());
     for (auto it = vocab.begin(); it != vocab.end(); ++it) {
         if (!it.value().is_number_integer() || it.value().get<int64_t>() < 0 || it.value().get<int64_t>() > INT32_MAX)
             fail("{}: vocab entry '{}' must have a non-negative integer id, got {}", where, it.key(), it.value().dump());
         int32_t id = int32_t(it.value().get<int64_t>());
-        vocab_[it.key()] = id;
+        vocab_.insert(it.key(), id);
         max_id = std::max<int64_t>(max_id, id);
     }
     id_to_token_.resize(size_t(max_id + 1));
     has_token_.assign(size_t(max_id + 1), 0);
-    for (const auto& [token, id] : vocab_) {
+    vocab_.for_each([&](std::string_view token, int32_t id) {
         id_to_token_[size_t(id)] = token;
         has_token_[size_t(id)] = 1;
-    }
+    });
 
     double dropout = optional_number(config, "dropout", 0.0, where);
     if (dropout != 0.0)
@@ -71,9 +70,8 @@ BpeModel::BpeModel(const Json& config, const std::string& where) {
     end_of_word_suffix_ = optional_string(config, "end_of_word_suffix", "", where);
     if (config.contains("unk_token") && !config["unk_token"].is_null()) {
         std::string unk = require_string(config, "unk_token", where);
-        auto it = vocab_.find(unk);
-        if (it == vocab_.end()) fail("{}: unk_token '{}' is not in the vocabulary", where, unk);
-        unk_id_ = it->second;
+        unk_id_ = vocab_.find(unk);
+        if (unk_id_ < 0) fail("{}: unk_token '{}' is not in the vocabulary", where, unk);
     }
 
     // Merges: "a b" strings (legacy) or ["a", "b"] pairs; the rank is the position in the list.
@@ -84,56 +82,52 @@ BpeModel::BpeModel(const Json& config, const std::string& where) {
     merge_keys_.assign(capacity, kEmptyKey);
     merge_values_.assign(capacity, MergeValue{0, -1});
     merge_mask_ = capacity - 1;
-    std::unordered_set<int32_t> results;
-    results.reserve(merges.size() * 2);
+    std::vector<uint8_t> is_result(id_to_token_.size(), 0);
+    std::string merged;
     for (size_t rank = 0; rank < merges.size(); ++rank) {
         const Json& m = merges[rank];
-        std::string a, b;
+        std::string_view a, b;
         if (m.is_string()) {
-            const std::string& line = m.get_ref<const std::string&>();
+            std::string_view line = m.get_ref<const std::string&>();
             size_t space = line.find(' ');
-            if (space == std::string::npos || line.find(' ', space + 1) != std::string::npos)
+            if (space == std::string_view::npos || line.find(' ', space + 1) != std::string_view::npos)
                 fail("{}: merges[{}] '{}' must be two tokens separated by one space", where, rank, line);
             a = line.substr(0, space);
             b = line.substr(space + 1);
         } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
-            a = m[0].get<std::string>();
-            b = m[1].get<std::string>();
+            a = m[0].get_ref<const std::string&>();
+            b = m[1].get_ref<const std::string&>();
         } else {
             fail("{}: merges[{}] must be a string \"a b\" or a pair [\"a\", \"b\"], got {}", where, rank, m.dump());
         }
-        auto ia = vocab_.find(a), ib = vocab_.find(b);
-        if (ia == vocab_.end()) fail("{}: merges[{}]: token '{}' is not in the vocabulary", where, rank, a);
-        if (ib == vocab_.end()) fail("{}: merges[{}]: token '{}' is not in the vocabulary", where, rank, b);
-        std::string merged = a;
-        size_t skip = (!continuing_subword_prefix_.empty() && b.compare(0, continuing_subword_prefix_.size(),
-                                                                        continuing_subword_prefix_) == 0)
+        int32_t ia = vocab_.find(a), ib = vocab_.find(b);
+        if (ia < 0) fail("{}: merges[{}]: token '{}' is not in the vocabulary", where, rank, a);
+        if (ib < 0) fail("{}: merges[{}]: token '{}' is not in the vocabulary", where, rank, b);
+        merged.assign(a);
+        size_t skip = (!continuing_subword_prefix_.empty() && b.substr(0, continuing_subword_prefix_.size()) ==
+                                                                   continuing_subword_prefix_)
                           ? continuing_subword_prefix_.size()
                           : 0;
-        merged.append(b, skip, std::string::npos);
-        auto im = vocab_.find(merged);
-        if (im == vocab_.end()) fail("{}: merges[{}]: merged token '{}' is not in the vocabulary", where, rank, merged);
-        if (!results.insert(im->second).second) merge_results_unique_ = false;
+        merged.append(b.substr(skip));
+        int32_t im = vocab_.find(merged);
+        if (im < 0) fail("{}: merges[{}]: merged token '{}' is not in the vocabulary", where, rank, merged);
+        if (is_result[size_t(im)]) merge_results_unique_ = false;
+        is_result[size_t(im)] = 1;
         // A later duplicate of the same pair replaces the earlier one (HF collects into a map).
-        uint64_t key = pair_key(ia->second, ib->second);
+        uint64_t key = pair_key(ia, ib);
         uint64_t slot = hash_key(key) & merge_mask_;
         while (merge_keys_[slot] != kEmptyKey && merge_keys_[slot] != key) slot = (slot + 1) & merge_mask_;
         merge_keys_[slot] = key;
-        merge_values_[slot] = MergeValue{uint32_t(rank), im->second};
+        merge_values_[slot] = MergeValue{uint32_t(rank), im};
     }
 
     ascii_ids_.assign(128, -1);
-    for (int c = 0; c < 128; ++c) {
-        auto it = vocab_.find(std::string(1, char(c)));
-        if (it != vocab_.end()) ascii_ids_[size_t(c)] = it->second;
-    }
+    for (int c = 0; c < 128; ++c) ascii_ids_[size_t(c)] = vocab_.find(std::string(1, char(c)));
     raw_bytes_supported_ = continuing_subword_prefix_.empty() && end_of_word_suffix_.empty();
     for (int b = 0; b < 256; ++b) {
-        auto it = vocab_.find(byte_level_char(uint8_t(b)));
-        byte_ids_[b] = it == vocab_.end() ? -1 : it->second;
+        byte_ids_[b] = vocab_.find(byte_level_char(uint8_t(b)));
         if (byte_ids_[b] < 0) raw_bytes_supported_ = false;
-        auto fb = vocab_.find(byte_fallback_token(uint8_t(b)));
-        byte_fallback_ids_[b] = fb == vocab_.end() ? -1 : fb->second;
+        byte_fallback_ids_[b] = vocab_.find(byte_fallback_token(uint8_t(b)));
     }
 }
 
@@ -150,8 +144,7 @@ const std::string* BpeModel::id_to_token(int32_t id) const {
 
 int32_t BpeModel::vocab_find(std::string_view token) const {
     if (token.size() == 1 && static_cast<unsigned char>(token[0]) < 128) return ascii_ids_[static_cast<unsigned char>(token[0])];
-    auto it = vocab_.find(std::string(token));
-    return it == vocab_.end() ? -1 : it->second;
+    return vocab_.find(token);
 }
 
 const BpeModel::MergeValue* BpeModel::find_merge(int32_t left, int32_t right) const {

@@ -5,10 +5,10 @@
 #pragma once
 
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "text/model.hpp"
+#include "text/string_id_map.hpp"
 
 namespace gavel::text {
 
@@ -43,7 +43,7 @@ private:
     int32_t vocab_find(std::string_view token) const;
     void emit(const std::vector<Symbol>& symbols, std::vector<PieceToken>& out) const;
 
-    std::unordered_map<std::string, int32_t> vocab_;
+    StringIdMap vocab_;
     std::vector<std::string> id_to_token_;
     std::vector<uint8_t> has_token_;
     // Open-addressing table of merges keyed by the (left, right) id pair.

@@ -122,7 +122,7 @@ private:
     SplitPattern delimiter_;
 };
 
-// Splits on runs of \w and of [^\w\s] (Oniguruma classes), dropping whitespace.
+// Splits on runs of \w and of [^\w\s] (the Rust regex crate's classes), dropping whitespace.
 class WhitespacePreTokenizer final : public PreTokenizer {
 protected:
     void split_piece(NormalizedString&& piece, std::vector<NormalizedString>& out) const override {
@@ -131,7 +131,7 @@ protected:
         size_t i = 0, last = 0;
         auto kind = [](char32_t c) {
             uint16_t cls = unicode::classes(c);
-            return (cls & unicode::kOnigWord) ? 1 : (cls & unicode::kOnigSpace) ? 0 : 2;
+            return (cls & unicode::kRegexWord) ? 1 : (cls & unicode::kWhiteSpace) ? 0 : 2;
         };
         while (i < s.size()) {
             size_t start = i;

@@ -20,7 +20,7 @@ UnigramModel::UnigramModel(const Json& config, const std::string& where) {
     if (!vocab.is_array()) fail("{}: field 'vocab' must be an array of [piece, score] pairs", where);
     pieces_.reserve(vocab.size());
     scores_.reserve(vocab.size());
-    token_to_id_.reserve(vocab.size() * 2);
+    token_to_id_.reserve(vocab.size());
     min_score_ = std::numeric_limits<double>::infinity();
     for (size_t i = 0; i < vocab.size(); ++i) {
         const Json& entry = vocab[i];
@@ -29,7 +29,7 @@ UnigramModel::UnigramModel(const Json& config, const std::string& where) {
         pieces_.push_back(entry[0].get<std::string>());
         double score = entry[1].get<double>();
         scores_.push_back(score);
-        token_to_id_[pieces_.back()] = int32_t(i);  // a repeated piece keeps its last id, as in HF
+        token_to_id_.insert(pieces_.back(), int32_t(i));  // a repeated piece keeps its last id, as in HF
         min_score_ = std::min(min_score_, score);
     }
     if (config.contains("unk_id") && !config["unk_id"].is_null()) {
@@ -41,54 +41,51 @@ UnigramModel::UnigramModel(const Json& config, const std::string& where) {
     }
     byte_fallback_ = optional_bool(config, "byte_fallback", false, where);
     for (int b = 0; b < 256; ++b) {
-        auto it = token_to_id_.find(fmt::format("<0x{:02X}>", b));
-        byte_ids_[b] = it == token_to_id_.end() ? -1 : it->second;
+        byte_ids_[b] = token_to_id_.find(fmt::format("<0x{:02X}>", b));
     }
     build_trie();
 }
 
 void UnigramModel::build_trie() {
-    // Insert the distinct pieces in byte order, so that every node's children come out sorted. Each
-    // text maps to the id HF's token_to_ids gives it (the last one for a repeated piece).
+    // The distinct pieces in byte order; each text maps to the id HF's token_to_ids gives it (the
+    // last one for a repeated piece).
     std::vector<int32_t> order;
     order.reserve(token_to_id_.size());
-    for (const auto& [piece, id] : token_to_id_)
+    token_to_id_.for_each([&](std::string_view piece, int32_t id) {
         if (!piece.empty()) order.push_back(id);
+    });
     std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return pieces_[size_t(a)] < pieces_[size_t(b)]; });
 
-    // First pass: a pointer trie with child lists; then flatten breadth-first.
-    struct BuildNode {
-        int32_t piece = -1;
-        std::vector<std::pair<uint8_t, uint32_t>> children;
+    // Breadth-first over ranges of the sorted pieces: a node at depth d owns the range of pieces
+    // that share its d-byte prefix; its children (one per distinct next byte) are laid out together.
+    struct Pending {
+        uint32_t node;
+        size_t begin, end, depth;
     };
-    std::vector<BuildNode> build(1);
-    for (int32_t id : order) {
-        uint32_t node = 0;
-        for (char ch : pieces_[size_t(id)]) {
-            auto byte = static_cast<uint8_t>(ch);
-            auto& children = build[node].children;
-            if (!children.empty() && children.back().first == byte) {
-                node = children.back().second;
-            } else {
-                uint32_t child = uint32_t(build.size());
-                build[node].children.emplace_back(byte, child);
-                build.emplace_back();
-                node = child;
-            }
-        }
-        build[node].piece = id;
-    }
-    nodes_.resize(build.size());
+    nodes_.assign(1, Node{0, 0, -1});
     edges_.clear();
-    edges_.reserve(build.size());
-    for (size_t i = 0; i < build.size(); ++i) {
-        nodes_[i].piece = build[i].piece;
-        nodes_[i].first_child = uint32_t(edges_.size());
-        nodes_[i].child_count = uint16_t(build[i].children.size());
-        for (auto [byte, child] : build[i].children) edges_.push_back({byte, child});
+    std::vector<Pending> queue{{0, 0, order.size(), 0}};
+    for (size_t q = 0; q < queue.size(); ++q) {
+        Pending p = queue[q];
+        size_t i = p.begin;
+        // The piece equal to the prefix itself comes first in byte order.
+        if (i < p.end && pieces_[size_t(order[i])].size() == p.depth) nodes_[p.node].piece = order[i++];
+        nodes_[p.node].first_child = uint32_t(edges_.size());
+        while (i < p.end) {
+            auto byte = static_cast<uint8_t>(pieces_[size_t(order[i])][p.depth]);
+            size_t j = i + 1;
+            while (j < p.end && static_cast<uint8_t>(pieces_[size_t(order[j])][p.depth]) == byte) ++j;
+            uint32_t child = uint32_t(nodes_.size());
+            nodes_.push_back(Node{0, 0, -1});
+            edges_.push_back({byte, child});
+            queue.push_back({child, i, j, p.depth + 1});
+            i = j;
+        }
+        nodes_[p.node].child_count = uint16_t(edges_.size() - nodes_[p.node].first_child);
     }
     std::fill(std::begin(root_children_), std::end(root_children_), kNoNode);
-    for (auto [byte, child] : build[0].children) root_children_[byte] = child;
+    for (uint32_t e = nodes_[0].first_child; e < nodes_[0].first_child + nodes_[0].child_count; ++e)
+        root_children_[edges_[e].byte] = edges_[e].node;
 }
 
 template <typename F>
@@ -181,10 +178,8 @@ void UnigramModel::tokenize(std::string_view piece, std::vector<PieceToken>& out
         int32_t id = s.id;
         if (id < 0) {
             std::string_view text = piece.substr(s.begin, s.end - s.begin);
-            auto it = token_to_id_.find(std::string(text));
-            if (it != token_to_id_.end()) {
-                id = it->second;
-            } else {
+            id = token_to_id_.find(text);
+            if (id < 0) {
                 if (byte_fallback_) {
                     bool all = true;
                     for (char b : text) all = all && byte_ids_[static_cast<unsigned char>(b)] >= 0;
@@ -202,9 +197,9 @@ void UnigramModel::tokenize(std::string_view piece, std::vector<PieceToken>& out
 }
 
 std::optional<int32_t> UnigramModel::token_to_id(std::string_view token) const {
-    auto it = token_to_id_.find(std::string(token));
-    if (it == token_to_id_.end()) return std::nullopt;
-    return it->second;
+    int32_t id = token_to_id_.find(token);
+    if (id < 0) return std::nullopt;
+    return id;
 }
 
 const std::string* UnigramModel::id_to_token(int32_t id) const {

@@ -4,10 +4,10 @@
 #pragma once
 
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "text/model.hpp"
+#include "text/string_id_map.hpp"
 
 namespace gavel::text {
 
@@ -37,7 +37,7 @@ private:
 
     std::vector<std::string> pieces_;
     std::vector<double> scores_;
-    std::unordered_map<std::string, int32_t> token_to_id_;
+    StringIdMap token_to_id_;
     std::vector<Node> nodes_;
     std::vector<Edge> edges_;
     uint32_t root_children_[256];
