@@ -79,8 +79,7 @@ BpeModel::BpeModel(const Json& config, const std::string& where) {
     if (!merges.is_array()) fail("{}: field 'merges' must be an array", where);
     size_t capacity = 16;
     while (capacity < merges.size() * 2) capacity <<= 1;
-    merge_keys_.assign(capacity, kEmptyKey);
-    merge_values_.assign(capacity, MergeValue{0, -1});
+    merges_.assign(capacity, MergeSlot{kEmptyKey, MergeValue{0, -1}});
     merge_mask_ = capacity - 1;
     std::vector<uint8_t> is_result(id_to_token_.size(), 0);
     std::string merged;
@@ -116,9 +115,8 @@ BpeModel::BpeModel(const Json& config, const std::string& where) {
         // A later duplicate of the same pair replaces the earlier one (HF collects into a map).
         uint64_t key = pair_key(ia, ib);
         uint64_t slot = hash_key(key) & merge_mask_;
-        while (merge_keys_[slot] != kEmptyKey && merge_keys_[slot] != key) slot = (slot + 1) & merge_mask_;
-        merge_keys_[slot] = key;
-        merge_values_[slot] = MergeValue{uint32_t(rank), im};
+        while (merges_[slot].key != kEmptyKey && merges_[slot].key != key) slot = (slot + 1) & merge_mask_;
+        merges_[slot] = MergeSlot{key, MergeValue{uint32_t(rank), im}};
     }
 
     ascii_ids_.assign(128, -1);
@@ -151,9 +149,9 @@ const BpeModel::MergeValue* BpeModel::find_merge(int32_t left, int32_t right) co
     uint64_t key = pair_key(left, right);
     uint64_t slot = hash_key(key) & merge_mask_;
     while (true) {
-        uint64_t k = merge_keys_[slot];
-        if (k == key) return &merge_values_[slot];
-        if (k == kEmptyKey) return nullptr;
+        const MergeSlot& s = merges_[slot];
+        if (s.key == key) return &s.value;
+        if (s.key == kEmptyKey) return nullptr;
         slot = (slot + 1) & merge_mask_;
     }
 }
@@ -255,6 +253,8 @@ void BpeModel::tokenize(std::string_view piece, std::vector<PieceToken>& out) co
             return;
         }
     }
+    const size_t first = out.size();
+    if (cache_.lookup(piece, out)) return;
     // HF BPE::merge_word: one symbol per character (with prefix/suffix), byte fallback or unk for
     // characters outside the vocabulary.
     std::vector<Symbol> symbols;
@@ -313,6 +313,7 @@ void BpeModel::tokenize(std::string_view piece, std::vector<PieceToken>& out) co
     if (have_unk) symbols.push_back(pending_unk);
     merge(symbols);
     emit(symbols, out);
+    cache_.store(piece, out, first);
 }
 
 void BpeModel::tokenize_raw_bytes(std::string_view bytes, std::vector<PieceToken>& out) const {
@@ -326,10 +327,13 @@ void BpeModel::tokenize_raw_bytes(std::string_view bytes, std::vector<PieceToken
             return;
         }
     }
+    const size_t first = out.size();
+    if (raw_cache_.lookup(bytes, out)) return;
     std::vector<Symbol> symbols(bytes.size());
     for (size_t i = 0; i < bytes.size(); ++i) symbols[i] = {byte_ids_[static_cast<unsigned char>(bytes[i])], 1};
     merge(symbols);
     emit(symbols, out);
+    raw_cache_.store(bytes, out, first);
 }
 
 }  // namespace gavel::text

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "text/model.hpp"
+#include "text/piece_cache.hpp"
 #include "text/string_id_map.hpp"
 
 namespace gavel::text {
@@ -36,6 +37,11 @@ private:
         uint32_t rank;
         int32_t new_id;
     };
+    // Key and value share a slot, so a lookup touches one cache line.
+    struct MergeSlot {
+        uint64_t key;
+        MergeValue value;
+    };
 
     const MergeValue* find_merge(int32_t left, int32_t right) const;
     void merge(std::vector<Symbol>& symbols) const;
@@ -47,8 +53,7 @@ private:
     std::vector<std::string> id_to_token_;
     std::vector<uint8_t> has_token_;
     // Open-addressing table of merges keyed by the (left, right) id pair.
-    std::vector<uint64_t> merge_keys_;
-    std::vector<MergeValue> merge_values_;
+    std::vector<MergeSlot> merges_;
     uint64_t merge_mask_ = 0;
     bool merge_results_unique_ = true;
 
@@ -62,6 +67,7 @@ private:
     int32_t unk_id_ = -1;
     std::string continuing_subword_prefix_;
     std::string end_of_word_suffix_;
+    PieceCache cache_, raw_cache_;
 };
 
 }  // namespace gavel::text

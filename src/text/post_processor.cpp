@@ -148,34 +148,6 @@ private:
 
 std::vector<TemplateProcessor::Piece> parse_template(const Json& value, const std::string& where) {
     std::vector<TemplateProcessor::Piece> pieces;
-    if (value.is_string()) {
-        // The string form "<s> $A </s>" (with optional ":type_id" suffixes).
-        std::string s = value.get<std::string>();
-        size_t i = 0;
-        while (i < s.size()) {
-            while (i < s.size() && s[i] == ' ') ++i;
-            if (i >= s.size()) break;
-            size_t end = s.find(' ', i);
-            if (end == std::string::npos) end = s.size();
-            std::string item = s.substr(i, end - i);
-            i = end;
-            int32_t type_id = 0;
-            size_t colon = item.rfind(':');
-            if (colon != std::string::npos && colon + 1 < item.size() &&
-                item.find_first_not_of("0123456789", colon + 1) == std::string::npos) {
-                type_id = int32_t(std::stol(item.substr(colon + 1)));
-                item = item.substr(0, colon);
-            }
-            if (item == "$A" || item == "$B" || item == "$") {
-                pieces.push_back({true, item == "$B" ? "B" : "A", type_id});
-            } else if (item.size() > 1 && item[0] == '$') {
-                pieces.push_back({true, "A", int32_t(std::stol(item.substr(1)))});
-            } else {
-                pieces.push_back({false, item, type_id});
-            }
-        }
-        return pieces;
-    }
     if (!value.is_array()) fail("{}: must be an array of template pieces", where);
     for (size_t i = 0; i < value.size(); ++i) {
         const Json& p = value[i];

@@ -65,7 +65,19 @@ protected:
         } else {
             out.push_back(std::move(piece));
         }
-        for (size_t k = first; k < out.size(); ++k) map_bytes(out[k]);
+        if (!defer_mapping_)
+            for (size_t k = first; k < out.size(); ++k) map_bytes(out[k]);
+    }
+
+public:
+    void pre_tokenize(std::vector<Split>& splits) const override {
+        // Nothing to do when the model maps the bytes and there is no regex or prefix space.
+        if (defer_mapping_ && !use_regex_ && !add_prefix_space_) return;
+        PreTokenizer::pre_tokenize(splits);
+    }
+    bool defer_byte_level_mapping() override {
+        defer_mapping_ = true;
+        return true;
     }
 
 private:
@@ -82,6 +94,7 @@ private:
     }
 
     bool add_prefix_space_, use_regex_;
+    bool defer_mapping_ = false;
     SplitPattern pattern_;
 };
 
@@ -207,6 +220,7 @@ public:
             if (part->needs_alignments()) return true;
         return false;
     }
+    bool defer_byte_level_mapping() override { return !parts_.empty() && parts_.back()->defer_byte_level_mapping(); }
 
 protected:
     void split_piece(NormalizedString&&, std::vector<NormalizedString>&) const override {}
@@ -252,6 +266,13 @@ int byte_level_byte(char32_t c) {
         if (seen++ == index) return int(b);
     }
     return -1;
+}
+
+std::string byte_level_encode(std::string_view bytes) {
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (char b : bytes) out += byte_level_char(static_cast<uint8_t>(b));
+    return out;
 }
 
 void PreTokenizer::pre_tokenize(std::vector<Split>& splits) const {

@@ -27,6 +27,9 @@ public:
     virtual void pre_tokenize(std::vector<Split>& splits) const;
     // True when this pre-tokenizer reads original offsets (Metaspace with prepend_scheme "first").
     virtual bool needs_alignments() const { return false; }
+    // Called once while loading, when the model can take raw bytes for GPT-2 byte-level characters:
+    // a pre-tokenizer that ends with ByteLevel then leaves its pieces as raw bytes and returns true.
+    virtual bool defer_byte_level_mapping() { return false; }
 
 protected:
     // Cuts one piece; appends the resulting pieces (possibly empty ones) to `out`.
@@ -40,5 +43,7 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const Json& config, const std::
 const std::string& byte_level_char(uint8_t byte);
 // The byte a byte-level character stands for, or -1.
 int byte_level_byte(char32_t c);
+// Each byte of `bytes` as its byte-level character.
+std::string byte_level_encode(std::string_view bytes);
 
 }  // namespace gavel::text

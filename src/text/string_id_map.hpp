@@ -17,6 +17,8 @@ public:
     // The id of `key`, or -1.
     int32_t find(std::string_view key) const;
     size_t size() const { return size_; }
+    // The hash used for keys (also by PieceCache).
+    static uint64_t hash_of(std::string_view key);
 
     // Calls f(key, id) for every entry (in no particular order).
     template <typename F>
@@ -32,7 +34,6 @@ private:
         uint32_t length;
         int32_t id = -1;
     };
-    static uint64_t hash_of(std::string_view key);
     void grow();
 
     std::vector<Slot> slots_;

@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "text/added_vocabulary.hpp"
+#include "text/bpe_model.hpp"
 #include "text/decoders.hpp"
 #include "text/model.hpp"
 #include "text/normalizers.hpp"
@@ -95,6 +96,10 @@ Tokenizer Tokenizer::from_json(const Json& config, const std::string& where) {
     const Json& padding = field_or_null(config, "padding");
     if (!padding.is_null()) t.padding_ = parse_padding(padding, where + ": padding");
     t.needs_alignments_ = t.pre_tokenizer_ && t.pre_tokenizer_->needs_alignments();
+    // Byte-level BPE: the model maps raw bytes itself, so the pre-tokenizer need not rewrite them.
+    if (const auto* bpe = dynamic_cast<const BpeModel*>(t.model_.get());
+        bpe != nullptr && bpe->supports_raw_bytes() && t.pre_tokenizer_)
+        t.byte_level_raw_ = t.pre_tokenizer_->defer_byte_level_mapping();
     return t;
 }
 
@@ -120,7 +125,11 @@ Encoding Tokenizer::encode_impl(std::string_view text, bool add_special_tokens, 
             continue;
         }
         pieces.clear();
-        model_->tokenize(split.normalized.get(), pieces);
+        if (byte_level_raw_) {
+            static_cast<const BpeModel&>(*model_).tokenize_raw_bytes(split.normalized.get(), pieces);
+        } else {
+            model_->tokenize(split.normalized.get(), pieces);
+        }
         for (const PieceToken& p : pieces) {
             e.ids.push_back(p.id);
             if (details) {
@@ -281,8 +290,11 @@ std::vector<std::pair<std::string, std::pair<size_t, size_t>>> Tokenizer::pre_to
     added_->extract_and_normalize(text, normalizer_.get(), true, splits);
     if (pre_tokenizer_) pre_tokenizer_->pre_tokenize(splits);
     std::vector<std::pair<std::string, std::pair<size_t, size_t>>> out;
-    for (const Split& s : splits)
-        out.push_back({s.normalized.get(), {s.normalized.original_begin(), s.normalized.original_end()}});
+    for (const Split& s : splits) {
+        const std::string& piece = s.normalized.get();
+        bool raw = byte_level_raw_ && s.added_token_id < 0;
+        out.push_back({raw ? byte_level_encode(piece) : piece, {s.normalized.original_begin(), s.normalized.original_end()}});
+    }
     return out;
 }
 

