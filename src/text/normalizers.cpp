@@ -140,23 +140,20 @@ public:
         if (clean_text_) {
             filter_map(
                 text,
-                [](char32_t c) { return !(c == 0 || c == 0xFFFD || is_control(c)); },
+                [](char32_t c) { return !(c == 0 || c == 0xFFFD || unicode::has(c, unicode::kBertControl)); },
                 [](char32_t c) { return unicode::has(c, unicode::kWhiteSpace) ? U' ' : c; });
         }
         if (handle_chinese_chars_) pad_chinese(text);
         if (strip_accents_) {
+            // Unlike the StripAccents normalizer, BERT drops nonspacing marks only.
             normalize_unicode(text, NormalizationForm::NFD);
-            StripAccentsNormalizer().normalize(text);
+            filter_map(text, [](char32_t c) { return !unicode::has(c, unicode::kNonspacingMark); },
+                       [](char32_t c) { return c; });
         }
         if (lowercase_) text.lowercase();
     }
 
 private:
-    // Rust's char::is_control (general category Cc) except the whitespace ones BERT keeps.
-    static bool is_control(char32_t c) {
-        if (c == '\t' || c == '\n' || c == '\r') return false;
-        return c < 0x20 || (c >= 0x7F && c <= 0x9F);
-    }
     static bool is_chinese(char32_t c) {
         return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF) ||
                (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B920 && c <= 0x2CEAF) ||

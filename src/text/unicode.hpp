@@ -24,7 +24,9 @@ enum ClassBit : uint16_t {
     kNfkdStable = 1u << 9,
     kNfcStable = 1u << 10,
     kNfkcStable = 1u << 11,
-    kMark = 1u << 12,          // general category M in Unicode 9.0 (StripAccents' combining marks)
+    kMark = 1u << 12,          // what StripAccents removes (general category M in the reference's Unicode 9.0 data)
+    kBertControl = 1u << 13,   // what BertNormalizer's clean_text removes (Cc, Cf, Co, Cs in Unicode 9.0)
+    kNonspacingMark = 1u << 14,  // what BertNormalizer's accent stripping removes (Mn of an old Unicode)
 };
 
 uint16_t classes_slow(char32_t c);

@@ -2,9 +2,10 @@
 """Writes tokenizer.json variants built from the real Qwen and XLM-R vocabularies, so that the parity
 test reaches the components the three real files do not use: merges as "a b" strings, byte
 fallback, ignore_merges, unk, Metaspace prepend_scheme first/never, Whitespace, WhitespaceSplit,
-Digits, Punctuation, the normalizers Lowercase/NFD/NFKC/NFKD/Strip/Replace/Prepend, added tokens with
-lstrip/rstrip/single_word/normalized, truncation, padding and the ByteFallback/Fuse/Strip/Replace
-decoders. Also writes small "stage" tokenizers whose normalizer or pre-tokenizer output the parity
+Digits, Punctuation, Bert and CharDelimiterSplit pre-tokenizers, the normalizers Lowercase, NFD, NFKC,
+NFKD, Strip, Replace, Prepend, BertNormalizer, Nmt, StripAccents, added tokens with
+lstrip/rstrip/single_word/normalized, truncation, padding and the ByteFallback, Fuse, Strip, Replace,
+WordPiece and BPEDecoder decoders. Also writes small "stage" tokenizers whose normalizer or pre-tokenizer output the parity
 test compares over every code point.
 
 Usage: make_variant_tokenizers.py --qwen QWEN.json --xlmr XLMR_SEQUENCE.json --out DIR
@@ -180,6 +181,30 @@ def main():
         {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": True}]}
     files["xlmr_punctuation"] = v
 
+    # BERT-style normalization and pre-tokenization on the Qwen vocabulary; BPEDecoder after ByteLevel.
+    v = copy.deepcopy(qwen)
+    v["normalizer"] = {"type": "BertNormalizer", "clean_text": True, "handle_chinese_chars": True,
+                       "strip_accents": None, "lowercase": True}
+    v["pre_tokenizer"] = {"type": "Sequence", "pretokenizers": [
+        {"type": "BertPreTokenizer"},
+        {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False}]}
+    v["decoder"] = {"type": "Sequence", "decoders": [
+        {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False},
+        {"type": "BPEDecoder", "suffix": "!"}]}
+    files["qwen_bert"] = v
+
+    # NMT-style cleaning, accent stripping, CharDelimiterSplit; WordPiece and Replace decoders.
+    v = copy.deepcopy(xlmr)
+    v["normalizer"] = {"type": "Sequence", "normalizers": [
+        {"type": "Nmt"}, {"type": "NFKD"}, {"type": "StripAccents"}, {"type": "Lowercase"}]}
+    v["pre_tokenizer"] = {"type": "Sequence", "pretokenizers": [
+        {"type": "CharDelimiterSplit", "delimiter": " "},
+        {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": True}]}
+    v["decoder"] = {"type": "Sequence", "decoders": [
+        {"type": "Replace", "pattern": {"Regex": "\u2581+"}, "content": " "},
+        {"type": "WordPiece", "prefix": "\u2581", "cleanup": True}]}
+    files["xlmr_nmt"] = v
+
     stages = {
         "stage_qwen_split": stage(pre_tokenizer=qwen["pre_tokenizer"]["pretokenizers"][0]),
         "stage_cl100k_split": stage(pre_tokenizer={"type": "Split", "pattern": {"Regex": CL100K_SPLIT},
@@ -196,6 +221,11 @@ def main():
         "stage_whitespace_split": stage(pre_tokenizer={"type": "WhitespaceSplit"}),
         "stage_digits_punctuation": stage(pre_tokenizer={"type": "Sequence", "pretokenizers": [
             {"type": "Digits", "individual_digits": False}, {"type": "Punctuation", "behavior": "Isolated"}]}),
+        "stage_bert": stage(normalizer={"type": "BertNormalizer", "clean_text": True, "handle_chinese_chars": True,
+                                        "strip_accents": True, "lowercase": False},
+                            pre_tokenizer={"type": "BertPreTokenizer"}),
+        "stage_nmt_strip_accents": stage(normalizer={"type": "Sequence", "normalizers": [
+            {"type": "Nmt"}, {"type": "NFD"}, {"type": "StripAccents"}]}),
     }
     listing = {"tokenizers": [], "stages": []}
     for kind, group in (("tokenizers", files), ("stages", stages)):

@@ -63,6 +63,12 @@ async function regexWordCharacters() {
   return members;
 }
 
+// Code points a normalizer removes when it is given them alone.
+function removedByNormalizer(normalizer) {
+  const n = tokenizer({ normalizer }).getNormalizer();
+  return codePoints.filter((c) => n.normalizeString(chr(c)) === '');
+}
+
 function lowercaseMappings() {
   const lower = tokenizer({ normalizer: { type: 'Lowercase' } }).getNormalizer();
   const mappings = {};
@@ -86,6 +92,13 @@ async function main() {
     rust_numeric: isolatedBy({ type: 'Digits', individual_digits: true }),
     hf_punctuation: isolatedBy({ type: 'Punctuation', behavior: 'Isolated' }),
     regex_word: await regexWordCharacters(),
+    hf_mark: removedByNormalizer({ type: 'StripAccents' }),
+    hf_bert_control: removedByNormalizer({ type: 'BertNormalizer', clean_text: true, handle_chinese_chars: false,
+      strip_accents: false, lowercase: false }),
+    // BertNormalizer's accent stripping (NFD, then dropping nonspacing marks); only meaningful for
+    // characters that NFD leaves alone, which is how generate_tables.py compares it.
+    hf_nonspacing_mark: removedByNormalizer({ type: 'BertNormalizer', clean_text: false, handle_chinese_chars: false,
+      strip_accents: true, lowercase: false }),
     lowercase: lowercaseMappings(),
   };
   fs.writeFileSync(out, JSON.stringify(result));

@@ -41,7 +41,9 @@ CLASS_BITS = {
     "nfkd_stable": 9,
     "nfc_stable": 10,
     "nfkc_stable": 11,
-    "mark": 12,            # general category M, Unicode 9.0 (the normalization crate's is_combining_mark)
+    "hf_mark": 12,         # what StripAccents removes (the normalization crate's is_combining_mark)
+    "hf_bert_control": 13, # what BertNormalizer's clean_text removes (unicode_categories' is_other)
+    "hf_nonspacing_mark": 14,  # what BertNormalizer's accent stripping removes (is_mark_nonspacing)
 }
 
 GRAPHEME_VALUES = ["Other", "CR", "LF", "Control", "Extend", "ZWJ", "Regional_Indicator", "Prepend",
@@ -145,6 +147,8 @@ class Ucd:
         numbers = self.category_set("N")
         connectors = self.category_set("Pc")
         ascii_punctuation = {c for c in range(0x21, 0x7F) if not chr(c).isalnum()}
+        # The unicode_categories and unicode-normalization crates the reference uses know Unicode 9.0.
+        old = {c for c, v in self.age.items() if v <= NORMALIZATION_VERSION}
         return {
             "onig_letter": letters,
             "onig_number": numbers,
@@ -152,8 +156,11 @@ class Ucd:
             "onig_word": self.alphabetic | marks | self.category_set("Nd") | connectors,
             "rust_whitespace": set(self.white_space),
             "rust_numeric": set(numbers),
-            "hf_punctuation": self.category_set("P") | ascii_punctuation,
+            "hf_punctuation": (self.category_set("P") & old) | ascii_punctuation,
             "regex_word": self.alphabetic | marks | self.category_set("Nd") | connectors | self.join_control,
+            "hf_mark": self.category_set("M") & old,
+            "hf_bert_control": (self.category_set("C") & old) - {0x09, 0x0A, 0x0D},
+            "hf_nonspacing_mark": self.category_set("Mn") & old,
         }
 
 
@@ -193,12 +200,18 @@ def write_deltas(ucd, probe_path, deltas_path):
     with open(probe_path, encoding="utf-8") as f:
         probe = json.load(f)
     base = ucd.base_classes()
+    # The probe sees nonspacing marks through NFD: characters NFD changes say nothing about themselves.
+    norm = Normalization(ucd)
+    decomposable = {c for c in norm.decomposition if norm.full_decomposition(c, False) != [c]}
+    decomposable |= set(range(S_BASE, S_BASE + S_COUNT))
     lines = ["# Where the Hugging Face tokenizers library's character classes differ from Debian's UCD 15.0.",
              "# Written by generate_tables.py --write-deltas from tools/reference/probe_unicode.js output;",
              "# do not edit by hand. '+' adds code points to a class, '-' removes them.",
              "# lowercase CP MAPPING... : Rust's char::to_lowercase where UCD 15.0 has no such mapping."]
     for name in base:
         reference = set(probe[name])
+        if name == "hf_nonspacing_mark":
+            reference = (reference - decomposable) | (base[name] & decomposable)
         for op, members in (("+", reference - base[name]), ("-", base[name] - reference)):
             ranges = format_ranges(members)
             for i in range(0, len(ranges), 12):
@@ -325,8 +338,6 @@ def generate(ucd, deltas_path, output):
     apply_deltas(classes, lowercase, deltas_path)
     norm = Normalization(ucd)
 
-    classes["mark"] = {c for c, g in ucd.category.items()
-                       if g.startswith("M") and ucd.age.get(c, (99, 0)) <= NORMALIZATION_VERSION}
     flags = {}
     for name, members in classes.items():
         bit = 1 << CLASS_BITS[name]
