@@ -30,6 +30,6 @@ fi
 
 # Reference implementations used by the parity tests (never by gavel itself).
 if [ -f tools/reference/package.json ]; then
-  (cd tools/reference && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  (cd tools/reference && npm ci --ignore-scripts --omit=optional --no-audit --no-fund --loglevel=error)
 fi
 echo "setup: done"

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "core/error.hpp"
+#include "core/report_text.hpp"
 
 namespace gavel::arena {
 namespace {
@@ -18,14 +19,6 @@ std::string method_title(RatingMethod m) {
         case RatingMethod::elo: return "online Elo";
     }
     return "?";
-}
-
-std::string quoted_counts(const std::map<std::string, size_t>& counts) {
-    std::vector<std::pair<std::string, size_t>> items(counts.begin(), counts.end());
-    std::stable_sort(items.begin(), items.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
-    std::string out;
-    for (const auto& [raw, n] : items) out += fmt::format("{}'{}' {}", out.empty() ? "" : ", ", raw, n);
-    return out;
 }
 
 std::string name_list(const std::vector<std::string>& names) {
@@ -77,7 +70,11 @@ Leaderboard build_leaderboard(const BattleTable& table, RatingResult ratings, co
         row.score_lower = ratings.score_lower[m];
         row.score_upper = ratings.score_upper[m];
         row.rounds_present = ratings.rounds_present[m];
-        if (answers) row.avg_tokens = answers->average_tokens(row.model.substr(row.model.rfind('/') + 1));
+        if (answers) {
+            // Answer files are named after the model's last path segment, as the arenas look them up.
+            const size_t slash = row.model.rfind('/');
+            row.avg_tokens = answers->average_tokens(slash == std::string::npos ? row.model : row.model.substr(slash + 1));
+        }
     }
     for (size_t r = 0; r < table.size(); ++r) {
         const uint32_t a = table.a[r], b = table.b[r];
@@ -299,25 +296,20 @@ Json leaderboard_json(const Leaderboard& board) {
 }
 
 std::string leaderboard_html(const Leaderboard& board, const std::string& svg) {
-    auto esc = [](const std::string& s) {
-        std::string o;
-        for (char c : s) o += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : c == '"' ? "&quot;" : std::string(1, c);
-        return o;
-    };
     std::string h =
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>gavel arena</title>\n"
         "<style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}"
         "td,th{border:1px solid #ccc;padding:3px 9px;text-align:right}th{background:#f3f3f3}"
         "td:nth-child(2),th:nth-child(2){text-align:left}.note{color:#8a5300}</style></head><body>\n<h1>Arena leaderboard</h1>\n";
-    for (const auto& line : header_lines(board)) h += "<p>" + esc(line) + "</p>\n";
-    for (const auto& note : board.notes) h += "<p class=\"note\">note: " + esc(note) + "</p>\n";
+    for (const auto& line : header_lines(board)) h += "<p>" + html_escape(line) + "</p>\n";
+    for (const auto& note : board.notes) h += "<p class=\"note\">note: " + html_escape(note) + "</p>\n";
     h += svg;
     const bool scored = board.settings.baseline.has_value();
     h += "<table><tr><th>rank</th><th>model</th>";
     if (scored) h += "<th>score</th><th>CI</th>";
     h += "<th>rating</th><th>rating CI</th><th>battles</th><th>W / L / T</th><th>avg tokens</th></tr>\n";
     for (const auto& r : board.rows) {
-        h += fmt::format("<tr><td>{}</td><td>{}</td>", r.rank ? std::to_string(r.rank) : "-", esc(r.model));
+        h += fmt::format("<tr><td>{}</td><td>{}</td>", r.rank ? std::to_string(r.rank) : "-", html_escape(r.model));
         if (scored) {
             const double s = round2(r.score), lo = round2(r.score_lower), hi = round2(r.score_upper);
             h += fmt::format("<td>{}</td><td>{}</td>", fixed(s, 1),

@@ -7,15 +7,10 @@
 #include <cmath>
 
 #include "arena/leaderboard.hpp"
+#include "core/report_text.hpp"
 
 namespace gavel::arena {
 namespace {
-
-std::string escape(const std::string& s) {
-    std::string o;
-    for (char c : s) o += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : c == '"' ? "&quot;" : std::string(1, c);
-    return o;
-}
 
 double nice_step(double span) {
     const double raw = span / 8.0;
@@ -72,7 +67,7 @@ std::string leaderboard_svg(const Leaderboard& board) {
     const std::string title =
         scored ? fmt::format("Score against {} (%) with {:g}% bootstrap CI", *board.settings.baseline, board.settings.rating.ci_level)
                : fmt::format("Rating with {:g}% bootstrap CI", board.settings.rating.ci_level);
-    s += fmt::format("<text x=\"{}\" y=\"22\" font-size=\"14\" font-weight=\"bold\">{}</text>\n", label_w, escape(title));
+    s += fmt::format("<text x=\"{}\" y=\"22\" font-size=\"14\" font-weight=\"bold\">{}</text>\n", label_w, html_escape(title));
     // Grid and axis labels.
     for (double v = lo; v <= hi + step * 1e-9; v += step) {
         const double x = x_of(v);
@@ -91,7 +86,7 @@ std::string leaderboard_svg(const Leaderboard& board) {
         const std::string colour = p.baseline ? "#c0392b" : "#1f5fa8";
         std::string label = p.label.size() > 48 ? p.label.substr(0, 45) + "..." : p.label;
         s += fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\"{}>{}</text>\n", label_w - 8, y + 4,
-                         p.baseline ? " font-weight=\"bold\"" : "", escape(label));
+                         p.baseline ? " font-weight=\"bold\"" : "", html_escape(label));
         if (std::isfinite(p.lower) && std::isfinite(p.upper) && p.upper > p.lower) {
             s += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" stroke-width=\"1.5\"/>\n",
                              x_of(p.lower), y, x_of(p.upper), y, colour);

@@ -119,7 +119,10 @@ int run_arena(int argc, char** argv) {
              report.dropped_labels.empty() ? std::string() : " (every label was unknown; see --label-map)");
     if (settings.baseline) {
         rating.anchor = table.find_model(*settings.baseline);
-        if (!rating.anchor) fail("baseline '{}' appears in no battle", *settings.baseline);
+        bool battled = false;
+        for (size_t r = 0; rating.anchor && r < table.size() && !battled; ++r)
+            battled = table.a[r] != table.b[r] && (table.a[r] == *rating.anchor || table.b[r] == *rating.anchor);
+        if (!battled) fail("baseline '{}' appears in no battle against another model", *settings.baseline);
     }
 
     ThreadPool pool(static_cast<size_t>(threads));

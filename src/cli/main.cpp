@@ -23,6 +23,7 @@ constexpr Command kCommands[] = {
     {"download", "download a model from the Hugging Face hub into the shared cache", run_download},
     {"eval", "agreement of a judge with reference labels (accuracy, F1, kappa, position bias)", run_eval},
     {"arena", "leaderboard from judgments or battles (Bradley-Terry / Elo, bootstrap CIs)", run_arena},
+    {"tokenize", "tokenize JSON lines with a tokenizer.json, or decode ids", run_tokenize},
 };
 
 void print_overview() {

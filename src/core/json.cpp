@@ -12,6 +12,8 @@ Json parse_json(std::string_view text, std::string_view where) {
         return Json::parse(text.begin(), text.end());
     } catch (const Json::parse_error& e) {
         fail("{}: invalid JSON at byte {}: {}", where, e.byte, e.what());
+    } catch (const Json::exception& e) {  // e.g. out_of_range for a number such as 1e999
+        fail("{}: invalid JSON: {}", where, e.what());
     }
 }
 

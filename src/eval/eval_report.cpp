@@ -8,6 +8,7 @@
 #include <map>
 
 #include "core/numpy_random.hpp"
+#include "core/report_text.hpp"
 
 namespace gavel::eval {
 namespace {
@@ -46,14 +47,6 @@ GroupSummary summarize(const std::vector<const EvalRecord*>& records) {
 }
 
 double fraction(size_t num, size_t den) { return den ? static_cast<double>(num) / static_cast<double>(den) : kNaN; }
-
-std::string quoted_counts(const std::map<std::string, size_t>& counts) {
-    std::vector<std::pair<std::string, size_t>> items(counts.begin(), counts.end());
-    std::stable_sort(items.begin(), items.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
-    std::string out;
-    for (const auto& [raw, n] : items) out += fmt::format("{}'{}' {}", out.empty() ? "" : ", ", raw, n);
-    return out;
-}
 
 bool looks_numeric(const std::map<std::string, size_t>& counts) {
     for (const auto& [raw, n] : counts)
@@ -127,20 +120,6 @@ Json group_json(const GroupSummary& g) {
 }
 
 std::string num(double v, int digits = 4) { return std::isfinite(v) ? fmt::format("{:.{}f}", v, digits) : "n/a"; }
-
-std::string html_escape(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
 
 constexpr const char* kColumnNames[] = {"A>B", "A=B", "B>A", "failed"};
 
@@ -296,7 +275,7 @@ std::string eval_report_html(const EvalDataset& data, const EvalReport& report, 
         size_t row_total = 0;
         for (int v = 0; v < 4; ++v) row_total += m.confusion[l][v];
         h += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n", left - 10, top + l * cell_h + cell_h / 2 + 5,
-                         html_escape(std::string(verdict_name(static_cast<Verdict>(l)))));
+                         html_escape(verdict_name(static_cast<Verdict>(l))));
         for (int v = 0; v < 4; ++v) {
             const double share = row_total ? static_cast<double>(m.confusion[l][v]) / static_cast<double>(row_total) : 0.0;
             const int shade = static_cast<int>(std::lround(245 - 185 * share));
@@ -313,7 +292,7 @@ std::string eval_report_html(const EvalDataset& data, const EvalReport& report, 
     for (int c = 0; c < kClasses; ++c) {
         const ClassScores& s = m.per_class[c];
         h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                         html_escape(std::string(verdict_name(static_cast<Verdict>(c)))), num(s.precision), num(s.recall),
+                         html_escape(verdict_name(static_cast<Verdict>(c))), num(s.precision), num(s.recall),
                          num(s.f1), s.support);
     }
     h += "</table>\n";

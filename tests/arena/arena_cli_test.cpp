@@ -16,13 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string write_lines(const TempDir& dir, const std::string& name, const std::vector<std::string>& lines) {
-    const std::string path = dir.file(name);
-    std::ofstream out(path);
-    for (const auto& l : lines) out << l << "\n";
-    return path;
-}
-
 std::string battle(const std::string& a, const std::string& b, const std::string& winner) {
     return json{{"question_id", "q"}, {"model_a", a}, {"model_b", b}, {"winner", winner}}.dump();
 }

@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <map>
-#include <regex>
 #include <sstream>
 
 #include "../eval/command_runner.hpp"
@@ -20,17 +19,27 @@ struct Row {
     std::string score, ci, tokens;  // as printed
 };
 
+std::vector<std::string> words(const std::string& line) {
+    std::istringstream in(line);
+    std::vector<std::string> out;
+    for (std::string w; in >> w;) out.push_back(w);
+    return out;
+}
+
 // gavel's table: rank, model, score, (lo, hi), rating, battles, avg tokens.
 std::map<std::string, Row> gavel_rows(const std::string& out) {
     std::map<std::string, Row> rows;
     std::istringstream in(out);
     std::string line;
     bool body = false;
-    const std::regex row(R"(^\s*\d+\s+(\S+)\s+([\d.]+)\s+(\([-\d.]+, [-\d.]+\))\s+[\d.]+\s+\d+\s+(\d+)\s*$)");
     while (std::getline(in, line)) {
-        if (line.rfind("rank", 0) == 0) body = true;
-        std::smatch m;
-        if (body && std::regex_match(line, m, row)) rows[m[1]] = {m[2], m[3], m[4]};
+        if (line.rfind("rank", 0) == 0) {
+            body = true;
+            continue;
+        }
+        const auto w = words(line);
+        if (!body || w.size() != 8 || w[3].front() != '(') continue;
+        rows[w[1]] = {w[2], w[3] + " " + w[4], w[7]};
     }
     return rows;
 }
@@ -40,10 +49,11 @@ std::map<std::string, Row> arena_rows(const std::string& out) {
     std::map<std::string, Row> rows;
     std::istringstream in(out);
     std::string line;
-    const std::regex row(R"(^(\S+)\s+\| score:\s*([\d.]+)\s+\| 95% CI:\s*(\([-\d.]+, [-\d.]+\))\s*\| average #tokens: (\d+))");
     while (std::getline(in, line)) {
-        std::smatch m;
-        if (std::regex_search(line, m, row)) rows[m[1]] = {m[2], m[3], m[4]};
+        const auto w = words(line);
+        // model | score: S | 95% CI: (lo, hi) | average #tokens: N
+        if (w.size() != 13 || w[1] != "|" || w[2] != "score:" || w[6] != "CI:") continue;
+        rows[w[0]] = {w[3], w[7] + " " + w[8], w[12]};
     }
     return rows;
 }
@@ -57,6 +67,7 @@ std::string ci_text(const json& ci) {
 }
 
 void expect_same_rows(const std::map<std::string, Row>& expected, const std::map<std::string, Row>& actual) {
+    ASSERT_FALSE(expected.empty()) << "no leaderboard rows parsed";
     EXPECT_EQ(expected.size(), actual.size());
     for (const auto& [model, e] : expected) {
         auto it = actual.find(model);

@@ -165,8 +165,9 @@ TEST_F(ShardedCli, TensorListedInWrongShard) {
 
 TEST(InspectCli, BadModelArguments) {
     ScratchDir dir;
-    expect_one_line_error(run_gavel({"inspect", (dir / "absent").string()}, dir.path()), (dir / "absent").string(),
-                          ": no such file or folder");
+    // A missing path is reported by model resolution (it is not a hub repo id either).
+    expect_one_line_error(run_gavel({"inspect", (dir / "absent").string()}, dir.path()),
+                          fmt::format("model directory '{}'", (dir / "absent").string()), "does not exist");
     std::filesystem::create_directories(dir / "empty");
     expect_one_line_error(run_gavel({"inspect", (dir / "empty").string()}, dir.path()), (dir / "empty").string(),
                           ": not a model folder: it has no config.json and no .safetensors file");

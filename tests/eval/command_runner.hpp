@@ -12,6 +12,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -73,6 +74,14 @@ public:
 private:
     std::filesystem::path path_;
 };
+
+// Writes `lines` to a file in `dir`, one per line; returns its path.
+inline std::string write_lines(const TempDir& dir, const std::string& name, const std::vector<std::string>& lines) {
+    const std::string path = dir.file(name);
+    std::ofstream out(path);
+    for (const auto& l : lines) out << l << "\n";
+    return path;
+}
 
 // Every number in `expected` must be in `actual` at the same place, within `tolerance`
 // (absolute, or relative for large magnitudes); null must stay null. Returns the differences.

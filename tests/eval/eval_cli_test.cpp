@@ -10,13 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string write_lines(const TempDir& dir, const std::string& name, const std::vector<std::string>& lines) {
-    const std::string path = dir.file(name);
-    std::ofstream out(path);
-    for (const auto& l : lines) out << l << "\n";
-    return path;
-}
-
 TEST(EvalCli, GavelJudgmentsWithBothOrders) {
     TempDir dir;
     // Pair 1: consistent and right. Pair 2: the judge prefers whatever it sees first (as-is says

@@ -114,6 +114,23 @@ TEST(Qwen2Model, SequencesOfDifferentLengthsInOneBatchMatchAlone) {
     }
 }
 
+// The real Con-J-Qwen2-7B layout (339 BF16 tensors in 4 shards with an index, vocabulary 152064, untied
+// lm_head) and Qwen2-0.5B's (tied, no lm_head.weight), written as sparse all-zero files: loading checks
+// every name and shape without reading the weights.
+TEST(Qwen2Model, LoadsTheRealCheckpointLayouts) {
+    for (const char* size : {"7b", "0.5b"}) {
+        ScratchDir dir;
+        TestModelSpec spec = qwen2_test_spec(size);
+        spec.fill = TestFill::Zeros;
+        write_test_model(spec, dir.path());
+        auto model = Qwen2Model::open(dir.path());
+        EXPECT_EQ(model.checkpoint().parameter_count(), std::string(size) == "7b" ? 7615616512 : 494032768) << size;
+        EXPECT_EQ(model.tied_lm_head(), std::string(size) == "0.5b");
+        EXPECT_EQ(model.vocab_size(), std::string(size) == "7b" ? 152064 : 151936);
+        EXPECT_EQ(model.checkpoint().sharded(), std::string(size) == "7b");
+    }
+}
+
 TEST(Qwen2Model, RejectsMismatchedCheckpointsWithTheTensorName) {
     ScratchDir dir;
     TinyQwen2 tiny;
