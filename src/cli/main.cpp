@@ -24,6 +24,7 @@ constexpr Command kCommands[] = {
     {"eval", "agreement of a judge with reference labels (accuracy, F1, kappa, position bias)", run_eval},
     {"arena", "leaderboard from judgments or battles (Bradley-Terry / Elo, bootstrap CIs)", run_arena},
     {"tokenize", "tokenize JSON lines with a tokenizer.json, or decode ids", run_tokenize},
+    {"embed", "sentence embeddings from the jina-embeddings-v3 encoder (mean pooling, .npy out)", run_embed},
 };
 
 void print_overview() {
