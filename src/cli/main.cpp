@@ -15,6 +15,8 @@ namespace gavel::cli {
 namespace {
 
 constexpr Command kCommands[] = {
+    {"judge", "judge pairs of answers (JSONL in, judgments JSONL out; resumable)", run_judge},
+    {"demo", "run the whole path offline on tiny generated models (random weights)", run_demo},
     {"version", "print the version and the CPU features in use", run_version},
     {"inspect", "show a model's architecture, config, parameter counts and tensors", run_inspect},
     {"generate", "generate text with a causal LM (Qwen2 / Qwen2.5 checkpoints)", run_generate},
