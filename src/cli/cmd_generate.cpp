@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/generation_options.hpp"
 #include "cli/options.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
@@ -89,41 +90,24 @@ int run_generate(int argc, char** argv) {
         .value("--prompt-ids", "FILE", "prompt as token ids (spaces, commas or a JSON array); no tokenizer needed")
         .flag("--chat", "wrap the prompt as a user turn with the model's chat template and open the assistant turn")
         .value("--system", "TEXT", "system prompt for --chat (default: the template's own, if any)")
-        .value("--max-new-tokens", "N", "tokens to generate at most (default: generation_config.json, else 2048)")
-        .flag("--greedy", "greedy decoding (do_sample=false), whatever generation_config.json says")
-        .flag("--sample", "sample (do_sample=true), whatever generation_config.json says")
-        .value("--temperature", "T", "sampling temperature")
-        .value("--top-k", "K", "keep the K most likely tokens (0: off)")
-        .value("--top-p", "P", "keep the smallest set of tokens with probability >= P (1: off)")
-        .value("--min-p", "P", "drop tokens below P times the top probability (0: off)")
-        .value("--repetition-penalty", "R", "Hugging Face repetition penalty over prompt + output (1: off)")
-        .value("--seed", "S", "sampling seed", "0")
         .flag("--ignore-eos", "do not stop at eos ids (fixed-length runs)")
         .flag("--json", "print prompt ids, generated ids, text and timings as one JSON object")
         .value("--logits-out", "FILE.npy", "write the logits of every prompt position, float32 [prompt, vocab]")
         .value("--threads", "N", "worker threads (0: all cores)", "0")
         .epilog("Sampling defaults come from the model's generation_config.json (as Hugging Face generate()\n"
                 "applies them), eos ids from its eos_token_id (else config.json's).");
+    add_generation_options(opts);
     opts.parse(argc, argv);
     if (!opts.has("--model")) throw UsageError{"--model is required"};
     const int sources = int(opts.has("--prompt")) + int(opts.has("--prompt-file")) + int(opts.has("--prompt-ids"));
     if (sources != 1) throw UsageError{"give the prompt with exactly one of --prompt, --prompt-file, --prompt-ids"};
     if (opts.has("--chat") && opts.has("--prompt-ids")) throw UsageError{"--chat needs a text prompt"};
-    if (opts.has("--greedy") && opts.has("--sample")) throw UsageError{"--greedy and --sample exclude each other"};
 
     const auto path = resolve_model_arg(opts.get("--model"));
     const auto dir = std::filesystem::is_directory(path) ? path : path.parent_path();
     const auto model = Qwen2Model::open(path);
     GenerationSettings settings = GenerationSettings::from_config(read_generation_config(dir), model.config());
-    if (opts.has("--max-new-tokens")) settings.max_new_tokens = opts.get_int("--max-new-tokens");
-    if (opts.has("--greedy")) settings.sampling.do_sample = false;
-    if (opts.has("--sample")) settings.sampling.do_sample = true;
-    if (opts.has("--temperature")) settings.sampling.temperature = opts.get_double("--temperature");
-    if (opts.has("--top-k")) settings.sampling.top_k = opts.get_int("--top-k");
-    if (opts.has("--top-p")) settings.sampling.top_p = opts.get_double("--top-p");
-    if (opts.has("--min-p")) settings.sampling.min_p = opts.get_double("--min-p");
-    if (opts.has("--repetition-penalty")) settings.sampling.repetition_penalty = opts.get_double("--repetition-penalty");
-    settings.sampling.seed = uint64_t(opts.get_int("--seed"));
+    apply_generation_options(opts, settings);
     settings.ignore_eos = opts.has("--ignore-eos");
 
     // The tokenizer is needed for text prompts and to print text; --prompt-ids runs without one.
