@@ -7,6 +7,7 @@
 #include "../models/qwen2_test_checkpoint.hpp"
 #include "core/json.hpp"
 #include "text/chat_template.hpp"
+#include "text/synthetic_tokenizers.hpp"
 #include "text/tokenizer.hpp"
 
 namespace gavel {
@@ -28,9 +29,9 @@ std::pair<int, std::string> run(const std::string& command) {
 class GenerateCli : public ::testing::Test {
 protected:
     void SetUp() override {
-        tiny_.vocab = 300;
+        tiny_.vocab = 151936;  // the synthetic tokenizer's specials sit at Qwen2's real ids
         tiny_.write(dir_.path());
-        std::ofstream(dir_ / "tokenizer.json") << testing::byte_level_tokenizer().dump();
+        std::ofstream(dir_ / "tokenizer.json") << text::synthetic_qwen2_tokenizer().dump();
     }
     std::string gavel() const { return std::string(GAVEL_BINARY) + " generate --model " + dir_.path().string(); }
     ScratchDir dir_;
@@ -56,8 +57,8 @@ TEST_F(GenerateCli, ChatPromptJsonAndPromptLogits) {
     std::string bytes((std::istreambuf_iterator<char>(npy)), std::istreambuf_iterator<char>());
     ASSERT_GT(bytes.size(), 10u);
     uint16_t header = uint16_t(uint8_t(bytes[8]) | uint8_t(bytes[9]) << 8);
-    EXPECT_NE(bytes.find("'shape': (" + std::to_string(expected.size()) + ", 300)"), std::string::npos);
-    EXPECT_EQ(bytes.size(), 10 + header + expected.size() * 300 * 4);
+    EXPECT_NE(bytes.find("'shape': (" + std::to_string(expected.size()) + ", 151936)"), std::string::npos);
+    EXPECT_EQ(bytes.size(), 10 + header + expected.size() * 151936 * 4);
 }
 
 TEST_F(GenerateCli, TokenIdsWithoutATokenizerAndSamplingOverrides) {

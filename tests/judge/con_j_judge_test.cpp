@@ -6,37 +6,30 @@
 #include "../models/qwen2_test_checkpoint.hpp"
 #include "core/line_reader.hpp"
 #include "judge/con_j_judge.hpp"
+#include "judge/judge_pipeline.hpp"
+#include "text/synthetic_tokenizers.hpp"
 
 namespace gavel {
 namespace {
 
 using testing::ScratchDir;
 using testing::TinyQwen2;
-using testing::byte_level_tokenizer;
-
-std::vector<Pair> example_pairs(size_t n) {
-    LineReader reader(std::string(GAVEL_SOURCE_DIR) + "/examples/pairs.jsonl");
-    std::vector<Pair> pairs;
-    std::string line;
-    while (pairs.size() < n && reader.next(line)) pairs.push_back(Pair::from_json(parse_json(line, reader.where()), reader.where()));
-    return pairs;
-}
 
 class ConJJudgeTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        tiny_.vocab = 300;  // 259 tokenizer ids + padding rows, as real checkpoints pad theirs
+        tiny_.vocab = 151936;  // the tokenizer's ids sit at Qwen2's real ones; the rest are padding rows
         tiny_.max_positions = 4096;
         tiny_.write(dir_.path());
-        std::ofstream(dir_ / "tokenizer.json") << byte_level_tokenizer().dump();
+        std::ofstream(dir_ / "tokenizer.json") << text::synthetic_qwen2_tokenizer().dump();
         model_.emplace(Qwen2Model::open(dir_.path()));
         tokenizer_.emplace(text::Tokenizer::from_file((dir_ / "tokenizer.json").string()));
     }
     ConJOptions options(ConJFormat format) const {
         ConJOptions o;
         o.format = format;
-        o.generation.max_new_tokens = 24;
-        o.generation.eos_ids = {258, 256};
+        o.generation.max_new_tokens = 16;
+        o.generation.eos_ids = {151645, 151643};
         o.model_name = "tiny-random";
         o.batch = 3;
         return o;
@@ -48,8 +41,16 @@ protected:
     ThreadPool pool_{2};
 };
 
-TEST_F(ConJJudgeTest, JudgesBothOrdersOfExamplePairsInEveryFormat) {
-    auto pairs = example_pairs(2);
+TEST_F(ConJJudgeTest, JudgesBothOrdersInEveryFormat) {
+    std::vector<Pair> pairs(2);
+    pairs[0].id = "en";
+    pairs[0].question = "What is 2 + 2?";
+    pairs[0].answer_a = "4";
+    pairs[0].answer_b = "5, because 2 + 2 is 5.";
+    pairs[1].id = "ru";
+    pairs[1].question = "Столица Франции?";
+    pairs[1].answer_a = "Париж.";
+    pairs[1].answer_b = "Лион";
     std::vector<Game> games;
     for (const auto& p : pairs) {
         games.push_back({&p, false});
@@ -67,7 +68,7 @@ TEST_F(ConJJudgeTest, JudgesBothOrdersOfExamplePairsInEveryFormat) {
             auto prompt = render_con_j_prompt(format, games[g].question(), games[g].first(), games[g].second());
             EXPECT_EQ(r.prompt_tokens, int64_t(tokenizer_->encode_ids(prompt.text, true).size()));
             EXPECT_GT(r.generated_tokens, 0);
-            EXPECT_LE(r.generated_tokens, 24);
+            EXPECT_LE(r.generated_tokens, 16);
             EXPECT_GT(r.seconds, 0);
             // The verdict is whatever the parser reads from what the model wrote.
             ConJVerdictParser parser;
@@ -92,6 +93,41 @@ TEST_F(ConJJudgeTest, RefusesPromptsLongerThanTheContext) {
     EXPECT_EQ(r[0].verdict, Verdict::ParseFailed);
     EXPECT_TRUE(r[0].truncated);
     EXPECT_TRUE(r[0].extra.contains("error"));
+}
+
+// The whole judging path: example pairs through the pipeline in every order mode, giving valid
+// judgment lines (docs/judgments.md) with the Con-J game fields.
+TEST_F(ConJJudgeTest, JudgesExamplePairsThroughThePipelineInEveryOrderMode) {
+    ConJJudge judge(*model_, *tokenizer_, pool_, options(ConJFormat::ModelCard));
+    for (auto [mode, games] : {std::pair{"as-is", 1u}, std::pair{"swap", 1u}, std::pair{"both", 2u}}) {
+        PipelineOptions o;
+        o.input = std::string(GAVEL_SOURCE_DIR) + "/examples/pairs.jsonl";
+        o.output = (dir_ / (std::string("judgments-") + mode + ".jsonl")).string();
+        o.order = order_mode_from_name(mode);
+        o.limit = 2;
+        o.progress = false;
+        auto stats = run_judge_pipeline(judge, o, nullptr);
+        EXPECT_EQ(stats.judged, 2u) << mode;
+        LineReader reader(o.output);
+        std::string line;
+        size_t lines = 0;
+        while (reader.next(line)) {
+            ++lines;
+            Json j = parse_json(line, reader.where());
+            EXPECT_TRUE(verdict_from_name(j["verdict"].get<std::string>())) << line;
+            ASSERT_EQ(j["games"].size(), games) << line;
+            EXPECT_EQ(j.contains("consistent"), games == 2) << line;
+            EXPECT_EQ(j["judge"]["protocol"], "con-j");
+            for (const auto& g : j["games"]) {
+                EXPECT_GT(g["prompt_tokens"].get<int64_t>(), 0);
+                EXPECT_GT(g["generated_tokens"].get<int64_t>(), 0);
+                EXPECT_TRUE(g.contains("parser") && g.contains("stop")) << g.dump();  // "raw" only when non-empty
+            }
+        }
+        EXPECT_EQ(lines, 2u) << mode;
+        // A rerun finds every pair done.
+        EXPECT_EQ(run_judge_pipeline(judge, o, nullptr).already_done, 2u);
+    }
 }
 
 TEST(ConJOptions, ModelCardDefaultsAreGreedyWithTheFilesRepetitionPenalty) {

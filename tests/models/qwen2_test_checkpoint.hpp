@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "backend/cpu/matmul.hpp"
-#include "core/json.hpp"
 #include "io/checkpoint.hpp"
 #include "io/test_model_writer.hpp"
 
@@ -149,35 +148,5 @@ struct TinyQwen2 {
         return linear(n, tied ? "model.embed_tokens.weight" : "lm_head.weight", vocab, D, "");
     }
 };
-
-// A byte-level BPE tokenizer.json without merges: ids 0-255 are the GPT-2 byte characters, 256-258 the
-// three Qwen special tokens. Any text encodes (one id per byte), which is all a random model needs.
-inline Json byte_level_tokenizer() {
-    Json vocab = Json::object();
-    int extra = 0;
-    for (int b = 0; b < 256; ++b) {
-        bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-        char32_t c = printable ? char32_t(b) : char32_t(256 + extra++);
-        std::string utf8;
-        if (c < 0x80) utf8 += char(c);
-        else {
-            utf8 += char(0xC0 | (c >> 6));
-            utf8 += char(0x80 | (c & 0x3F));
-        }
-        vocab[utf8] = b;
-    }
-    Json added = Json::array();
-    int id = 256;
-    for (const char* t : {"<|endoftext|>", "<|im_start|>", "<|im_end|>"})
-        added.push_back({{"id", id++}, {"content", t}, {"single_word", false}, {"lstrip", false}, {"rstrip", false},
-                         {"normalized", false}, {"special", true}});
-    Json byte_level = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}, {"use_regex", false}};
-    return {{"version", "1.0"}, {"truncation", nullptr}, {"padding", nullptr}, {"added_tokens", added},
-            {"normalizer", {{"type", "NFC"}}}, {"pre_tokenizer", byte_level}, {"post_processor", byte_level},
-            {"decoder", byte_level},
-            {"model", {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr}, {"continuing_subword_prefix", ""},
-                       {"end_of_word_suffix", ""}, {"fuse_unk", false}, {"byte_fallback", false}, {"vocab", vocab},
-                       {"merges", Json::array()}}}};
-}
 
 }  // namespace gavel::testing
