@@ -26,5 +26,6 @@ int run_download(int argc, char** argv);
 int run_eval(int argc, char** argv);
 int run_arena(int argc, char** argv);
 int run_tokenize(int argc, char** argv);
+int run_embed(int argc, char** argv);
 
 }  // namespace gavel::cli

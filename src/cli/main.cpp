@@ -21,6 +21,7 @@ constexpr Command kCommands[] = {
     {"arena", "leaderboard from judgments or battles (Bradley-Terry / Elo, bootstrap CIs)", run_arena},
     {"generate", "generate text with a causal LM (Qwen2 / Qwen2.5 checkpoints)", run_generate},
     {"verdict", "parse raw judge generations into verdicts (e.g. Con-J's JSON)", run_verdict},
+    {"embed", "sentence embeddings from the jina-embeddings-v3 encoder (mean pooling, .npy out)", run_embed},
     {"tokenize", "tokenize JSON lines with a tokenizer.json, or decode ids", run_tokenize},
     {"inspect", "show a model's architecture, config, parameter counts and tensors", run_inspect},
     {"download", "download a model from the Hugging Face hub into the shared cache", run_download},

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "text/tokenizer.hpp"
 
 namespace gavel {
 
@@ -36,7 +37,15 @@ JinaJudgeProtocol::JinaJudgeProtocol(const JinaJudgeModel& model, EncodeIds enco
     const int64_t positions = model_.encoder().config().max_position_embeddings;
     if (options_.max_tokens > positions)
         fail("--max-tokens {} is more than the encoder's max_position_embeddings {}", options_.max_tokens, positions);
-    for (size_t i = 0; i < 4; ++i) chunk_ids_[i] = encode_(jina_judge_template_chunks()[i], false);
+    // The chunks' edge newlines are left out: inside the whole prompt they only separate words
+    // (XLM-R's normalizer turns them into spaces), while tokenized alone a trailing one can become
+    // a lone "▁" piece in the 2020 tokenizer.json layout.
+    for (size_t i = 0; i < 4; ++i) {
+        std::string_view chunk = jina_judge_template_chunks()[i];
+        chunk.remove_prefix(chunk.find_first_not_of('\n'));
+        chunk.remove_suffix(chunk.size() - 1 - chunk.find_last_not_of('\n'));
+        chunk_ids_[i] = encode_(chunk, false);
+    }
     // The tokenizer's post-processor decides the special tokens: an empty text gets just them.
     auto specials = encode_("", true);
     if (specials.size() != 2)
@@ -45,19 +54,34 @@ JinaJudgeProtocol::JinaJudgeProtocol(const JinaJudgeModel& model, EncodeIds enco
     eos_ = specials[1];
 }
 
+JinaJudgeProtocol::JinaJudgeProtocol(const JinaJudgeModel& model, const text::Tokenizer& tokenizer, ThreadPool& pool,
+                                     JinaJudgeOptions options)
+    : JinaJudgeProtocol(
+          model,
+          [&tokenizer](std::string_view text, bool specials) { return tokenizer.encode_ids(text, specials); }, pool,
+          std::move(options)) {}
+
 Json JinaJudgeProtocol::identity() const {
-    return {{"model", options_.model_name},
-            {"protocol", "jina-judge"},
-            {"max_tokens", options_.max_tokens},
-            {"truncate", truncate_mode_name(options_.truncate)}};
+    Json id = {{"model", options_.model_name},
+               {"protocol", "jina-judge"},
+               {"max_tokens", options_.max_tokens},
+               {"truncate", truncate_mode_name(options_.truncate)}};
+    // The judge was trained without an adapter; one merged on request changes every judgment.
+    if (const auto& task = model_.encoder().task()) id["task"] = *task;
+    return id;
+}
+
+JinaJudgePieces JinaJudgeProtocol::pieces(const Game& game) const {
+    JinaJudgePieces p;
+    p.chunks = chunk_ids_;
+    p.parts = {encode_(game.question(), false), encode_(game.first(), false), encode_(game.second(), false)};
+    p.bos = bos_;
+    p.eos = eos_;
+    return p;
 }
 
 FittedPrompt JinaJudgeProtocol::prompt(const Game& game) const {
-    JinaJudgePieces pieces;
-    pieces.chunks = chunk_ids_;
-    pieces.parts = {encode_(game.question(), false), encode_(game.first(), false), encode_(game.second(), false)};
-    pieces.bos = bos_;
-    pieces.eos = eos_;
+    const JinaJudgePieces pieces = this->pieces(game);
     auto whole = encode_(render_jina_judge_prompt(game.question(), game.first(), game.second()), true);
     if (int64_t(whole.size()) > options_.max_tokens)
         return fit_jina_judge_prompt(pieces, options_.max_tokens, options_.truncate, game_name(game));

@@ -17,6 +17,10 @@
 
 namespace gavel {
 
+namespace text {
+class Tokenizer;
+}
+
 // Text to token ids, with or without the tokenizer's special tokens (<s> ... </s>).
 using EncodeIds = std::function<std::vector<int32_t>(std::string_view text, bool add_special_tokens)>;
 
@@ -33,8 +37,12 @@ class JinaJudgeProtocol : public Judge {
 public:
     // `model`, `pool` and whatever `encode` refers to must outlive the judge.
     JinaJudgeProtocol(const JinaJudgeModel& model, EncodeIds encode, ThreadPool& pool, JinaJudgeOptions options);
+    // With jina-embeddings-v3's tokenizer.json (XLM-R Unigram).
+    JinaJudgeProtocol(const JinaJudgeModel& model, const text::Tokenizer& tokenizer, ThreadPool& pool,
+                      JinaJudgeOptions options);
 
-    // {"model", "protocol": "jina-judge", "max_tokens", "truncate"}.
+    // {"model", "protocol": "jina-judge", "max_tokens", "truncate"} and "task" when the encoder
+    // has a task adapter merged.
     Json identity() const override;
     bool is_classifier() const override { return true; }
     // Several batches' worth, so that length grouping has games to choose from.
@@ -44,6 +52,10 @@ public:
     // The ids the model sees for `game`: the whole rendered prompt tokenized at once when it fits
     // in max_tokens (exactly what the reference does), else the truncation policy's result.
     FittedPrompt prompt(const Game& game) const;
+    // `game`'s template chunks and parts, each tokenized alone (what truncation cuts). Joined
+    // untruncated they give the whole prompt's ids whenever the parts do not start or end with
+    // whitespace; with the current tokenizer.json layout always.
+    JinaJudgePieces pieces(const Game& game) const;
 
 private:
     const JinaJudgeModel& model_;

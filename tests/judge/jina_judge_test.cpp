@@ -199,6 +199,7 @@ TEST(JinaJudgeProtocol, ProbabilitiesVerdictAndIdentity) {
     EXPECT_EQ(judge.identity()["model"], "tiny-test");
     EXPECT_EQ(judge.identity()["max_tokens"], 4096);
     EXPECT_EQ(judge.identity()["truncate"], "proportional");
+    EXPECT_FALSE(judge.identity().contains("task"));
     EXPECT_EQ(judge.preferred_batch(), 32u);
 }
 

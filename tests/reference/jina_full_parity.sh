@@ -6,6 +6,7 @@
 #     task, a task adapter, scaled weights) and head vs PyTorch;
 #   - full-512 (the later 5-block, 512-wide variant with its projection): head vs PyTorch.
 # usage: tests/reference/jina_full_parity.sh [BUILD_DIR] [WORK_DIR]
+#   (GAVEL_PEER_THREADS=N gives llama.cpp N threads; default 1)
 #   BUILD_DIR: a release build configured with the llama.cpp peers (default build/release)
 #   WORK_DIR:  where the checkpoints go (default: a new folder under /tmp, removed at the end)
 set -euo pipefail

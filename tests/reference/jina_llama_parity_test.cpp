@@ -101,9 +101,11 @@ protected:
             EXPECT_EQ(run_command(env + python() + " " + shell_quoted(script) + " " + shell_quoted(checkpoint) + " " +
                                   shell_quoted(m.dir / "encoder/config.json") + " " + shell_quoted(gguf) + task_arg),
                       0);
-            // One thread: ggml's spinning workers crawl on a machine busy with other jobs.
-            EXPECT_EQ(run_command(shell_quoted(GAVEL_LLAMA_EMBED) + " " + shell_quoted(gguf) + " " + shell_quoted(dir / "ids.txt") +
-                                  " " + shell_quoted(out) + " 1 >/dev/null"),
+            // One thread by default: ggml's spinning workers crawl on a machine busy with other jobs.
+            const char* threads = std::getenv("GAVEL_PEER_THREADS");
+            EXPECT_EQ(run_command(shell_quoted(GAVEL_LLAMA_EMBED) + " " + shell_quoted(gguf) + " " +
+                                  shell_quoted(dir / "ids.txt") + " " + shell_quoted(out) + " " +
+                                  (threads ? threads : "1") + " >/dev/null"),
                       0);
             auto flat = read_f32(out);
             std::vector<std::vector<float>> per_input;
