@@ -73,18 +73,25 @@ int main(int argc, char** argv) {
     size_t threads = 0, long_line_mb = 10;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string key = argv[i];
-        if (key == "--tokenizer") tokenizer_path = argv[i + 1];
-        else if (key == "--corpus") corpus_path = argv[i + 1];
-        else if (key == "--seconds") budget = std::atof(argv[i + 1]);
-        else if (key == "--threads") threads = size_t(std::atol(argv[i + 1]));
-        else if (key == "--long-line-mb") long_line_mb = size_t(std::atol(argv[i + 1]));
+        if (key == "--tokenizer")
+            tokenizer_path = argv[i + 1];
+        else if (key == "--corpus")
+            corpus_path = argv[i + 1];
+        else if (key == "--seconds")
+            budget = std::atof(argv[i + 1]);
+        else if (key == "--threads")
+            threads = size_t(std::atol(argv[i + 1]));
+        else if (key == "--long-line-mb")
+            long_line_mb = size_t(std::atol(argv[i + 1]));
         else {
             std::fprintf(stderr, "tokenizer_bench: unknown option %s\n", argv[i]);
             return 2;
         }
     }
     if (tokenizer_path.empty() || corpus_path.empty()) {
-        std::fprintf(stderr, "usage: tokenizer_bench --tokenizer FILE --corpus FILE [--seconds S] [--threads N] [--long-line-mb M]\n");
+        std::fprintf(
+            stderr,
+            "usage: tokenizer_bench --tokenizer FILE --corpus FILE [--seconds S] [--threads N] [--long-line-mb M]\n");
         return 2;
     }
     try {
@@ -120,15 +127,18 @@ int main(int argc, char** argv) {
 
         // One line without spaces, of letters from two scripts, at growing lengths.
         std::mt19937 rng(12345);
-        const char* letters[] = {"a", "b", "c", "d", "e", "\xd0\xb0", "\xd0\xb1", "\xd0\xb2", "\xd0\xb3", "x", "y", "z"};
+        const char* letters[] = {"a",        "b",        "c",        "d", "e", "\xd0\xb0",
+                                 "\xd0\xb1", "\xd0\xb2", "\xd0\xb3", "x", "y", "z"};
         std::string long_line;
         for (size_t mb = 1; mb <= long_line_mb; mb = mb < 4 ? mb * 2 : mb + 3) {
             while (long_line.size() < mb * 1000000) long_line += letters[rng() % 12];
             auto start = Clock::now();
             size_t n = tokenizer.encode_ids(long_line, false).size();
             double s = seconds_since(start);
-            std::printf("{\"mode\": \"long_line\", \"mb\": %.1f, \"seconds\": %.3f, \"seconds_per_mb\": %.4f, \"tokens\": %zu}\n",
-                        double(long_line.size()) / 1e6, s, s / (double(long_line.size()) / 1e6), n);
+            std::printf(
+                "{\"mode\": \"long_line\", \"mb\": %.1f, \"seconds\": %.3f, \"seconds_per_mb\": %.4f, \"tokens\": "
+                "%zu}\n",
+                double(long_line.size()) / 1e6, s, s / (double(long_line.size()) / 1e6), n);
             std::fflush(stdout);
         }
     } catch (const gavel::Error& e) {

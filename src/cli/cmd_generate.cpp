@@ -3,6 +3,8 @@
 // prompt position (the parity tests compare them with llama.cpp's).
 #include <cstdio>
 #include <fstream>
+#include <iostream>
+#include <optional>
 #include <iterator>
 #include <string>
 #include <vector>
@@ -10,11 +12,14 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/generation_options.hpp"
 #include "cli/options.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "engine/generator.hpp"
 #include "cli/model_arg.hpp"
+#include "text/chat_template.hpp"
+#include "text/tokenizer.hpp"
 
 namespace gavel::cli {
 
@@ -50,6 +55,14 @@ std::vector<int32_t> read_ids(const std::string& path) {
     return ids;
 }
 
+// A whole file as text; "-" is stdin.
+std::string read_text(const std::string& path) {
+    if (path == "-") return std::string((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    std::ifstream in(path, std::ios::binary);
+    if (!in) fail("{}: cannot open", path);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 // float32 .npy, C order.
 void write_npy(const std::string& path, const std::vector<float>& data, size_t rows, size_t cols) {
     std::string header = fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}", rows, cols);
@@ -70,45 +83,54 @@ void write_npy(const std::string& path, const std::vector<float>& data, size_t r
 
 int run_generate(int argc, char** argv) {
     Options opts("generate", "Generate a continuation of a prompt with a causal LM (Qwen2 / Qwen2.5).",
-                 "--model MODEL (--prompt-ids FILE) [OPTIONS]");
+                 "--model MODEL (--prompt TEXT | --prompt-file FILE | --prompt-ids FILE) [OPTIONS]");
     opts.value("--model", "MODEL", "model folder, or a Hugging Face repo id (org/name[@revision]) resolved through the hub cache")
-        .value("--prompt-ids", "FILE", "prompt as token ids (spaces, commas or a JSON array)")
-        .value("--max-new-tokens", "N", "tokens to generate at most (default: generation_config.json, else 2048)")
-        .flag("--greedy", "greedy decoding (do_sample=false), whatever generation_config.json says")
-        .flag("--sample", "sample (do_sample=true), whatever generation_config.json says")
-        .value("--temperature", "T", "sampling temperature")
-        .value("--top-k", "K", "keep the K most likely tokens (0: off)")
-        .value("--top-p", "P", "keep the smallest set of tokens with probability >= P (1: off)")
-        .value("--min-p", "P", "drop tokens below P times the top probability (0: off)")
-        .value("--repetition-penalty", "R", "Hugging Face repetition penalty over prompt + output (1: off)")
-        .value("--seed", "S", "sampling seed", "0")
+        .value("--prompt", "TEXT", "prompt text")
+        .value("--prompt-file", "FILE", "prompt text read from a file (- for stdin)")
+        .value("--prompt-ids", "FILE", "prompt as token ids (spaces, commas or a JSON array); no tokenizer needed")
+        .flag("--chat", "wrap the prompt as a user turn with the model's chat template and open the assistant turn")
+        .value("--system", "TEXT", "system prompt for --chat (default: the template's own, if any)")
         .flag("--ignore-eos", "do not stop at eos ids (fixed-length runs)")
         .flag("--json", "print prompt ids, generated ids, text and timings as one JSON object")
         .value("--logits-out", "FILE.npy", "write the logits of every prompt position, float32 [prompt, vocab]")
         .value("--threads", "N", "worker threads (0: all cores)", "0")
         .epilog("Sampling defaults come from the model's generation_config.json (as Hugging Face generate()\n"
                 "applies them), eos ids from its eos_token_id (else config.json's).");
+    add_generation_options(opts);
     opts.parse(argc, argv);
     if (!opts.has("--model")) throw UsageError{"--model is required"};
-    if (!opts.has("--prompt-ids")) throw UsageError{"give the prompt with --prompt-ids"};
-    if (opts.has("--greedy") && opts.has("--sample")) throw UsageError{"--greedy and --sample exclude each other"};
+    const int sources = int(opts.has("--prompt")) + int(opts.has("--prompt-file")) + int(opts.has("--prompt-ids"));
+    if (sources != 1) throw UsageError{"give the prompt with exactly one of --prompt, --prompt-file, --prompt-ids"};
+    if (opts.has("--chat") && opts.has("--prompt-ids")) throw UsageError{"--chat needs a text prompt"};
 
-    const auto dir = resolve_model_arg(opts.get("--model"));
-    const auto model = Qwen2Model::open(dir);
-    GenerationSettings settings = GenerationSettings::from_config(
-        read_generation_config(std::filesystem::is_directory(dir) ? dir : dir.parent_path()), model.config());
-    if (opts.has("--max-new-tokens")) settings.max_new_tokens = opts.get_int("--max-new-tokens");
-    if (opts.has("--greedy")) settings.sampling.do_sample = false;
-    if (opts.has("--sample")) settings.sampling.do_sample = true;
-    if (opts.has("--temperature")) settings.sampling.temperature = opts.get_double("--temperature");
-    if (opts.has("--top-k")) settings.sampling.top_k = opts.get_int("--top-k");
-    if (opts.has("--top-p")) settings.sampling.top_p = opts.get_double("--top-p");
-    if (opts.has("--min-p")) settings.sampling.min_p = opts.get_double("--min-p");
-    if (opts.has("--repetition-penalty")) settings.sampling.repetition_penalty = opts.get_double("--repetition-penalty");
-    settings.sampling.seed = uint64_t(opts.get_int("--seed"));
+    const auto path = resolve_model_arg(opts.get("--model"));
+    const auto dir = std::filesystem::is_directory(path) ? path : path.parent_path();
+    const auto model = Qwen2Model::open(path);
+    GenerationSettings settings = GenerationSettings::from_config(read_generation_config(dir), model.config());
+    apply_generation_options(opts, settings);
     settings.ignore_eos = opts.has("--ignore-eos");
 
-    std::vector<std::vector<int32_t>> prompts = {read_ids(opts.get("--prompt-ids"))};
+    // The tokenizer is needed for text prompts and to print text; --prompt-ids runs without one.
+    std::optional<text::Tokenizer> tokenizer;
+    if (std::filesystem::exists(dir / "tokenizer.json"))
+        tokenizer.emplace(text::Tokenizer::from_file((dir / "tokenizer.json").string()));
+    std::vector<std::vector<int32_t>> prompts;
+    if (opts.has("--prompt-ids")) {
+        prompts.push_back(read_ids(opts.get("--prompt-ids")));
+    } else {
+        if (!tokenizer) fail("{}: no tokenizer.json: give the prompt as --prompt-ids", dir.string());
+        std::string text = opts.has("--prompt") ? opts.get("--prompt") : read_text(opts.get("--prompt-file"));
+        if (opts.has("--chat")) {
+            TokenizerConfig tc = read_tokenizer_config(dir);
+            ChatTemplate chat = tc.chat_template ? ChatTemplate::from_source(*tc.chat_template, (dir / "tokenizer_config.json").string())
+                                                 : ChatTemplate::qwen2();
+            std::vector<ChatMessage> messages;
+            if (opts.has("--system")) messages.push_back({"system", opts.get("--system")});
+            messages.push_back({"user", text});
+            text = chat.render(messages, true);
+        }
+        prompts.push_back(tokenizer->encode_ids(text, true));
+    }
     ThreadPool pool(size_t(opts.get_int("--threads")));
     Generator generator(model, pool);
     const bool want_logits = opts.has("--logits-out");
@@ -121,6 +143,7 @@ int run_generate(int argc, char** argv) {
         OrderedJson out;
         out["prompt_ids"] = prompts[0];
         out["generated_ids"] = result.tokens;
+        if (tokenizer) out["text"] = tokenizer->decode(result.tokens, true);
         out["stop"] = stop_reason_name(result.stop);
         out["prompt_tokens"] = prompts[0].size();
         out["generated_tokens"] = result.tokens.size();
@@ -129,6 +152,9 @@ int run_generate(int argc, char** argv) {
         out["seconds"] = result.seconds;
         out["sampling"] = settings.sampling.describe();
         std::printf("%s\n", out.dump(-1, ' ', false, Json::error_handler_t::replace).c_str());
+    } else if (tokenizer) {
+        std::string text = tokenizer->decode(result.tokens, true) + "\n";
+        std::fwrite(text.data(), 1, text.size(), stdout);
     } else {
         std::string ids;
         for (int32_t id : result.tokens) ids += fmt::format("{}{}", ids.empty() ? "" : " ", id);

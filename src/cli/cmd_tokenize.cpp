@@ -37,7 +37,8 @@ std::string run_one(const text::Tokenizer& tokenizer, Mode mode, const Job& job,
                 fail("{}: field 'ids' must hold 32-bit integers, got {}", job.where, id.dump());
             values.push_back(int32_t(id.get<int64_t>()));
         }
-        out["text"] = tokenizer.decode(values, optional_bool(in, "skip_special_tokens", skip_special_tokens, job.where));
+        out["text"] =
+            tokenizer.decode(values, optional_bool(in, "skip_special_tokens", skip_special_tokens, job.where));
     } else {
         std::string text = require_string(in, "text", job.where);
         add_special_tokens = optional_bool(in, "add_special_tokens", add_special_tokens, job.where);
@@ -78,18 +79,22 @@ int run_tokenize(int argc, char** argv) {
         .flag("--offsets", "also write the byte offsets of each token in the input text")
         .value("--stage", "STAGE", "write an intermediate result instead: 'normalize' or 'pre_tokenize'")
         .value("--threads", "N", "worker threads (0: all cores)", "0")
-        .epilog("Each input line is {\"text\": \"...\"}; each output line is {\"ids\": [...]}, in input order.\n"
-                "A line may override the switches with \"add_special_tokens\" or \"skip_special_tokens\": true/false.\n"
-                "Text must be valid UTF-8 (JSON strings always are once parsed); the error names the line.\n"
-                "Example: echo '{\"text\": \"Hello\"}' | gavel tokenize --tokenizer tokenizer.json");
+        .epilog(
+            "Each input line is {\"text\": \"...\"}; each output line is {\"ids\": [...]}, in input order.\n"
+            "A line may override the switches with \"add_special_tokens\" or \"skip_special_tokens\": true/false.\n"
+            "Text must be valid UTF-8 (JSON strings always are once parsed); the error names the line.\n"
+            "Example: echo '{\"text\": \"Hello\"}' | gavel tokenize --tokenizer tokenizer.json");
     opts.parse(argc, argv);
     if (!opts.has("--tokenizer")) throw UsageError{"--tokenizer PATH is required"};
     Mode mode = opts.has("--decode") ? Mode::Decode : Mode::Encode;
     if (auto stage = opts.get_optional("--stage")) {
         if (mode == Mode::Decode) throw UsageError{"--stage and --decode do not go together"};
-        if (*stage == "normalize") mode = Mode::Normalize;
-        else if (*stage == "pre_tokenize") mode = Mode::PreTokenize;
-        else throw UsageError{"--stage must be 'normalize' or 'pre_tokenize', got '" + *stage + "'"};
+        if (*stage == "normalize")
+            mode = Mode::Normalize;
+        else if (*stage == "pre_tokenize")
+            mode = Mode::PreTokenize;
+        else
+            throw UsageError{"--stage must be 'normalize' or 'pre_tokenize', got '" + *stage + "'"};
     }
     long long threads = opts.get_int("--threads");
     if (threads < 0) throw UsageError{"--threads must not be negative"};

@@ -16,6 +16,8 @@ struct Command {
 };
 
 int run_version(int argc, char** argv);
+int run_judge(int argc, char** argv);
+int run_demo(int argc, char** argv);
 int run_inspect(int argc, char** argv);
 int run_generate(int argc, char** argv);
 int run_verdict(int argc, char** argv);

@@ -15,16 +15,18 @@ namespace gavel::cli {
 namespace {
 
 constexpr Command kCommands[] = {
-    {"version", "print the version and the CPU features in use", run_version},
-    {"inspect", "show a model's architecture, config, parameter counts and tensors", run_inspect},
-    {"generate", "generate text with a causal LM (Qwen2 / Qwen2.5 checkpoints)", run_generate},
-    {"verdict", "parse raw judge generations into verdicts (e.g. Con-J's JSON)", run_verdict},
-    {"make-model", "write a random-weight test model from a seed (real names and shapes)", run_make_model, true},
-    {"download", "download a model from the Hugging Face hub into the shared cache", run_download},
+    {"judge", "judge pairs of answers (JSONL in, judgments JSONL out; resumable)", run_judge},
+    {"demo", "run the whole path offline on tiny generated models (random weights)", run_demo},
     {"eval", "agreement of a judge with reference labels (accuracy, F1, kappa, position bias)", run_eval},
     {"arena", "leaderboard from judgments or battles (Bradley-Terry / Elo, bootstrap CIs)", run_arena},
-    {"tokenize", "tokenize JSON lines with a tokenizer.json, or decode ids", run_tokenize},
+    {"generate", "generate text with a causal LM (Qwen2 / Qwen2.5 checkpoints)", run_generate},
+    {"verdict", "parse raw judge generations into verdicts (e.g. Con-J's JSON)", run_verdict},
     {"embed", "sentence embeddings from the jina-embeddings-v3 encoder (mean pooling, .npy out)", run_embed},
+    {"tokenize", "tokenize JSON lines with a tokenizer.json, or decode ids", run_tokenize},
+    {"inspect", "show a model's architecture, config, parameter counts and tensors", run_inspect},
+    {"download", "download a model from the Hugging Face hub into the shared cache", run_download},
+    {"version", "print the version and the CPU features in use", run_version},
+    {"make-model", "write a random-weight test model from a seed (real names and shapes)", run_make_model, true},
 };
 
 void print_overview() {

@@ -10,9 +10,7 @@
 namespace gavel::text {
 namespace {
 
-inline uint64_t pair_key(int32_t left, int32_t right) {
-    return (uint64_t(uint32_t(left)) << 32) | uint32_t(right);
-}
+inline uint64_t pair_key(int32_t left, int32_t right) { return (uint64_t(uint32_t(left)) << 32) | uint32_t(right); }
 
 inline uint64_t hash_key(uint64_t key) {
     key ^= key >> 33;
@@ -48,7 +46,8 @@ BpeModel::BpeModel(const Json& config, const std::string& where) {
     vocab_.reserve(vocab.size());
     for (auto it = vocab.begin(); it != vocab.end(); ++it) {
         if (!it.value().is_number_integer() || it.value().get<int64_t>() < 0 || it.value().get<int64_t>() > INT32_MAX)
-            fail("{}: vocab entry '{}' must have a non-negative integer id, got {}", where, it.key(), it.value().dump());
+            fail("{}: vocab entry '{}' must have a non-negative integer id, got {}", where, it.key(),
+                 it.value().dump());
         int32_t id = int32_t(it.value().get<int64_t>());
         vocab_.insert(it.key(), id);
         max_id = std::max<int64_t>(max_id, id);
@@ -103,8 +102,8 @@ BpeModel::BpeModel(const Json& config, const std::string& where) {
         if (ia < 0) fail("{}: merges[{}]: token '{}' is not in the vocabulary", where, rank, a);
         if (ib < 0) fail("{}: merges[{}]: token '{}' is not in the vocabulary", where, rank, b);
         merged.assign(a);
-        size_t skip = (!continuing_subword_prefix_.empty() && b.substr(0, continuing_subword_prefix_.size()) ==
-                                                                   continuing_subword_prefix_)
+        size_t skip = (!continuing_subword_prefix_.empty() &&
+                       b.substr(0, continuing_subword_prefix_.size()) == continuing_subword_prefix_)
                           ? continuing_subword_prefix_.size()
                           : 0;
         merged.append(b.substr(skip));
@@ -141,7 +140,8 @@ const std::string* BpeModel::id_to_token(int32_t id) const {
 }
 
 int32_t BpeModel::vocab_find(std::string_view token) const {
-    if (token.size() == 1 && static_cast<unsigned char>(token[0]) < 128) return ascii_ids_[static_cast<unsigned char>(token[0])];
+    if (token.size() == 1 && static_cast<unsigned char>(token[0]) < 128)
+        return ascii_ids_[static_cast<unsigned char>(token[0])];
     return vocab_.find(token);
 }
 
@@ -319,9 +319,7 @@ void BpeModel::tokenize(std::string_view piece, std::vector<PieceToken>& out) co
 void BpeModel::tokenize_raw_bytes(std::string_view bytes, std::vector<PieceToken>& out) const {
     if (bytes.empty()) return;
     if (ignore_merges_) {
-        std::string mapped;
-        for (char b : bytes) mapped += byte_level_char(static_cast<uint8_t>(b));
-        int32_t id = vocab_find(mapped);
+        int32_t id = vocab_find(byte_level_encode(bytes));
         if (id >= 0) {
             out.push_back({id, 0, uint32_t(bytes.size())});
             return;

@@ -1,6 +1,7 @@
 #include "text/decoders.hpp"
 
 #include "core/error.hpp"
+#include "text/component_list.hpp"
 #include "text/pre_tokenizers.hpp"
 #include "text/split_pattern.hpp"
 #include "text/utf8.hpp"
@@ -50,9 +51,11 @@ public:
 
 class MetaspaceDecoder final : public Decoder {
 public:
-    MetaspaceDecoder(std::string replacement, bool strip_first) : replacement_(std::move(replacement)), strip_first_(strip_first) {}
+    MetaspaceDecoder(std::string replacement, bool strip_first)
+        : replacement_(std::move(replacement)), strip_first_(strip_first) {}
     void decode_chain(std::vector<std::string>& tokens) const override {
-        for (size_t i = 0; i < tokens.size(); ++i) replace_all(tokens[i], replacement_, i == 0 && strip_first_ ? "" : " ");
+        for (size_t i = 0; i < tokens.size(); ++i)
+            replace_all(tokens[i], replacement_, i == 0 && strip_first_ ? "" : " ");
     }
 
 private:
@@ -152,7 +155,8 @@ private:
 
 class ReplaceDecoder final : public Decoder {
 public:
-    ReplaceDecoder(SplitPattern pattern, std::string content) : pattern_(std::move(pattern)), content_(std::move(content)) {}
+    ReplaceDecoder(SplitPattern pattern, std::string content)
+        : pattern_(std::move(pattern)), content_(std::move(content)) {}
     void decode_chain(std::vector<std::string>& tokens) const override {
         std::vector<std::pair<size_t, size_t>> matches;
         for (std::string& token : tokens) {
@@ -186,7 +190,7 @@ public:
                 if (t.compare(0, prefix_.size(), prefix_) == 0) {
                     t.erase(0, prefix_.size());
                 } else {
-                    t.insert(0, " ");
+                    t.insert(t.begin(), ' ');
                 }
             }
             if (cleanup_) {
@@ -258,14 +262,16 @@ std::unique_ptr<Decoder> make_decoder(const Json& config, const std::string& whe
         std::string scheme = optional_string(config, "prepend_scheme", "always", where);
         if (scheme != "always" && scheme != "never" && scheme != "first")
             fail("{}: field 'prepend_scheme' must be \"always\", \"never\" or \"first\", got '{}'", where, scheme);
-        if (config.contains("add_prefix_space") && !optional_bool(config, "add_prefix_space", true, where)) scheme = "never";
+        if (config.contains("add_prefix_space") && !optional_bool(config, "add_prefix_space", true, where))
+            scheme = "never";
         return std::make_unique<MetaspaceDecoder>(replacement, scheme != "never");
     }
     if (type == "ByteFallback") return std::make_unique<ByteFallbackDecoder>();
     if (type == "Fuse") return std::make_unique<FuseDecoder>();
     if (type == "Strip")
         return std::make_unique<StripDecoder>(one_char(require_string(config, "content", where), "content", where),
-                                              non_negative(config, "start", where), non_negative(config, "stop", where));
+                                              non_negative(config, "start", where),
+                                              non_negative(config, "stop", where));
     if (type == "Replace")
         return std::make_unique<ReplaceDecoder>(
             SplitPattern::from_json(require_field(config, "pattern", where), where + ".pattern"),
@@ -275,18 +281,12 @@ std::unique_ptr<Decoder> make_decoder(const Json& config, const std::string& whe
                                                   optional_bool(config, "cleanup", true, where));
     if (type == "BPEDecoder") return std::make_unique<BpeDecoder>(optional_string(config, "suffix", "</w>", where));
     if (type == "Sequence") {
-        const Json& list = require_field(config, "decoders", where);
-        if (!list.is_array()) fail("{}: field 'decoders' must be an array", where);
-        std::vector<std::unique_ptr<Decoder>> parts;
-        for (size_t i = 0; i < list.size(); ++i) {
-            auto part = make_decoder(list[i], fmt::format("{}.decoders[{}]", where, i));
-            if (part) parts.push_back(std::move(part));
-        }
-        return std::make_unique<SequenceDecoder>(std::move(parts));
+        return std::make_unique<SequenceDecoder>(read_component_list<Decoder>(config, "decoders", where, make_decoder));
     }
-    fail("{}: decoder type '{}' is not supported (gavel supports ByteLevel, Metaspace, ByteFallback, Fuse, Strip, "
-         "Replace, WordPiece, BPEDecoder, Sequence)",
-         where, type);
+    fail(
+        "{}: decoder type '{}' is not supported (gavel supports ByteLevel, Metaspace, ByteFallback, Fuse, Strip, "
+        "Replace, WordPiece, BPEDecoder, Sequence)",
+        where, type);
 }
 
 }  // namespace gavel::text

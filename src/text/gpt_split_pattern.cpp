@@ -121,7 +121,8 @@ size_t GptSplitPattern::match_cl100k(std::string_view text, size_t begin) const 
     // [^\r\n\p{L}\p{N}]?\p{L}+
     if (k0 == kLetter) return cur.run(begin, kLetter);
     char b0 = cur.byte(begin);
-    if (k0 != kNumber && k0 != kEnd && b0 != '\r' && b0 != '\n' && cur.kind_at(next) == kLetter) return cur.run(next, kLetter);
+    if (k0 != kNumber && k0 != kEnd && b0 != '\r' && b0 != '\n' && cur.kind_at(next) == kLetter)
+        return cur.run(next, kLetter);
     // \p{N}{1,K}
     if (k0 == kNumber) {
         size_t i = begin;

@@ -35,7 +35,8 @@ size_t next_grapheme_boundary(std::string_view s, size_t begin) {
         } else if (p == GraphemeBreak::L && (q == GraphemeBreak::L || q == GraphemeBreak::V || q == GraphemeBreak::LV ||
                                              q == GraphemeBreak::LVT)) {
             join = true;  // GB6
-        } else if ((p == GraphemeBreak::LV || p == GraphemeBreak::V) && (q == GraphemeBreak::V || q == GraphemeBreak::T)) {
+        } else if ((p == GraphemeBreak::LV || p == GraphemeBreak::V) &&
+                   (q == GraphemeBreak::V || q == GraphemeBreak::T)) {
             join = true;  // GB7
         } else if ((p == GraphemeBreak::LVT || p == GraphemeBreak::T) && q == GraphemeBreak::T) {
             join = true;  // GB8

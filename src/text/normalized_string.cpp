@@ -6,7 +6,9 @@
 namespace gavel::text {
 
 NormalizedString::NormalizedString(std::string_view text, size_t original_begin, bool track_alignments)
-    : text_(text), original_begin_(original_begin), original_end_(original_begin + text.size()),
+    : text_(text),
+      original_begin_(original_begin),
+      original_end_(original_begin + text.size()),
       tracked_(track_alignments) {
     if (!tracked_) return;
     alignments_.resize(text.size());
@@ -63,11 +65,13 @@ void NormalizedString::transform_range(size_t begin, size_t end, std::span<const
         if (tracked_) {
             Alignment a;
             if (ch.change > 0) {
-                a = offset < 1 ? Alignment{uint32_t(original_begin_), uint32_t(original_begin_)} : alignments_[offset - 1];
+                a = offset < 1 ? Alignment{uint32_t(original_begin_), uint32_t(original_begin_)}
+                               : alignments_[offset - 1];
             } else if (offset < alignments_.size()) {
                 a = alignments_[offset];
             } else {
-                a = alignments_.empty() ? Alignment{uint32_t(original_end_), uint32_t(original_end_)} : alignments_.back();
+                a = alignments_.empty() ? Alignment{uint32_t(original_end_), uint32_t(original_end_)}
+                                        : alignments_.back();
             }
             size_t len = utf8_encoded_length(ch.c);
             for (size_t k = 0; k < len; ++k) new_alignments.push_back(a);
@@ -109,7 +113,8 @@ void NormalizedString::replace_matches(std::span<const std::pair<size_t, size_t>
             out_alignments.insert(out_alignments.end(), alignments_.begin() + previous, alignments_.begin() + begin);
             // HF gives inserted characters the alignment of the byte before the insertion point,
             // which is the last byte of the replaced match.
-            Alignment a = end == 0 ? Alignment{uint32_t(original_begin_), uint32_t(original_begin_)} : alignments_[end - 1];
+            Alignment a =
+                end == 0 ? Alignment{uint32_t(original_begin_), uint32_t(original_begin_)} : alignments_[end - 1];
             out_alignments.insert(out_alignments.end(), content.size(), a);
         }
         out.append(content);

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "text/component_list.hpp"
 #include "text/precompiled_normalizer.hpp"
 #include "text/split_pattern.hpp"
 #include "text/unicode.hpp"
@@ -37,7 +38,8 @@ private:
 
 class ReplaceNormalizer final : public Normalizer {
 public:
-    ReplaceNormalizer(SplitPattern pattern, std::string content) : pattern_(std::move(pattern)), content_(std::move(content)) {}
+    ReplaceNormalizer(SplitPattern pattern, std::string content)
+        : pattern_(std::move(pattern)), content_(std::move(content)) {}
     void normalize(NormalizedString& text) const override {
         std::vector<std::pair<size_t, size_t>> matches;
         pattern_.find_all(text.get(), matches);
@@ -101,7 +103,8 @@ void filter_map(NormalizedString& text, Keep keep, Map map) {
 class StripAccentsNormalizer final : public Normalizer {
 public:
     void normalize(NormalizedString& text) const override {
-        filter_map(text, [](char32_t c) { return !unicode::has(c, unicode::kMark); }, [](char32_t c) { return c; });
+        filter_map(
+            text, [](char32_t c) { return !unicode::has(c, unicode::kMark); }, [](char32_t c) { return c; });
     }
 };
 
@@ -116,14 +119,10 @@ public:
                          c == 0x9F);
             },
             [](char32_t c) -> char32_t {
-                switch (c) {
-                    case 0x09: case 0x0A: case 0x0C: case 0x0D: case 0x1680: case 0x200B: case 0x200C:
-                    case 0x200D: case 0x200E: case 0x200F: case 0x2028: case 0x2029: case 0x2581:
-                    case 0xFEFF: case 0xFFFD:
-                        return U' ';
-                    default:
-                        return c;
-                }
+                bool space_like = c == 0x09 || c == 0x0A || c == 0x0C || c == 0x0D || c == 0x1680 ||
+                                  (c >= 0x200B && c <= 0x200F) || c == 0x2028 || c == 0x2029 || c == 0x2581 ||
+                                  c == 0xFEFF || c == 0xFFFD;
+                return space_like ? U' ' : c;
             });
     }
 };
@@ -133,22 +132,24 @@ public:
 class BertNormalizer final : public Normalizer {
 public:
     BertNormalizer(bool clean_text, bool handle_chinese_chars, bool strip_accents, bool lowercase)
-        : clean_text_(clean_text), handle_chinese_chars_(handle_chinese_chars), strip_accents_(strip_accents),
+        : clean_text_(clean_text),
+          handle_chinese_chars_(handle_chinese_chars),
+          strip_accents_(strip_accents),
           lowercase_(lowercase) {}
 
     void normalize(NormalizedString& text) const override {
         if (clean_text_) {
             filter_map(
-                text,
-                [](char32_t c) { return !(c == 0 || c == 0xFFFD || unicode::has(c, unicode::kBertControl)); },
+                text, [](char32_t c) { return !(c == 0 || c == 0xFFFD || unicode::has(c, unicode::kBertControl)); },
                 [](char32_t c) { return unicode::has(c, unicode::kWhiteSpace) ? U' ' : c; });
         }
         if (handle_chinese_chars_) pad_chinese(text);
         if (strip_accents_) {
             // Unlike the StripAccents normalizer, BERT drops nonspacing marks only.
             normalize_unicode(text, NormalizationForm::NFD);
-            filter_map(text, [](char32_t c) { return !unicode::has(c, unicode::kNonspacingMark); },
-                       [](char32_t c) { return c; });
+            filter_map(
+                text, [](char32_t c) { return !unicode::has(c, unicode::kNonspacingMark); },
+                [](char32_t c) { return c; });
         }
         if (lowercase_) text.lowercase();
     }
@@ -215,18 +216,13 @@ std::unique_ptr<Normalizer> make_normalizer(const Json& config, const std::strin
                                                 strip_accents, lowercase);
     }
     if (type == "Sequence") {
-        const Json& list = require_field(config, "normalizers", where);
-        if (!list.is_array()) fail("{}: field 'normalizers' must be an array", where);
-        std::vector<std::unique_ptr<Normalizer>> parts;
-        for (size_t i = 0; i < list.size(); ++i) {
-            auto part = make_normalizer(list[i], fmt::format("{}.normalizers[{}]", where, i));
-            if (part) parts.push_back(std::move(part));
-        }
-        return std::make_unique<SequenceNormalizer>(std::move(parts));
+        return std::make_unique<SequenceNormalizer>(
+            read_component_list<Normalizer>(config, "normalizers", where, make_normalizer));
     }
-    fail("{}: normalizer type '{}' is not supported (gavel supports NFC, NFD, NFKC, NFKD, Lowercase, Strip, "
-         "StripAccents, Nmt, Replace, Prepend, Precompiled, BertNormalizer, Sequence)",
-         where, type);
+    fail(
+        "{}: normalizer type '{}' is not supported (gavel supports NFC, NFD, NFKC, NFKD, Lowercase, Strip, "
+        "StripAccents, Nmt, Replace, Prepend, Precompiled, BertNormalizer, Sequence)",
+        where, type);
 }
 
 }  // namespace gavel::text

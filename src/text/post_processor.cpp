@@ -3,7 +3,7 @@
 #include <map>
 
 #include "core/error.hpp"
-#include "text/pre_tokenizers.hpp"
+#include "text/component_list.hpp"
 #include "text/tokenizer.hpp"
 #include "text/unicode.hpp"
 #include "text/utf8.hpp"
@@ -30,9 +30,8 @@ void insert_special(Encoding& e, size_t at, const SpecialTokenIds& special, int3
 // HF byte_level::process_offsets: move offsets past the spaces a byte-level token starts or ends with.
 void trim_offsets(Encoding& e, bool add_prefix_space) {
     if (!e.details) return;
-    const std::string& space = byte_level_char(' ');
-    auto is_space = [&](char32_t c) { return c == U'\u0120' || unicode::has(c, unicode::kWhiteSpace); };
-    (void)space;
+    // U+0120 is the byte-level character of ' '.
+    auto is_space = [](char32_t c) { return c == U'\u0120' || unicode::has(c, unicode::kWhiteSpace); };
     for (size_t i = 0; i < e.ids.size(); ++i) {
         if (e.special_tokens_mask[i]) continue;
         const std::string& token = e.tokens[i];
@@ -76,7 +75,6 @@ public:
         out.details = e.details;
         for (const Piece& p : single_) {
             if (p.is_sequence) {
-                size_t at = out.ids.size();
                 out.ids.insert(out.ids.end(), e.ids.begin(), e.ids.end());
                 if (e.details) {
                     out.type_ids.insert(out.type_ids.end(), e.ids.size(), p.type_id);
@@ -84,9 +82,9 @@ public:
                     out.offsets.insert(out.offsets.end(), e.offsets.begin(), e.offsets.end());
                     out.special_tokens_mask.insert(out.special_tokens_mask.end(), e.special_tokens_mask.begin(),
                                                    e.special_tokens_mask.end());
-                    out.attention_mask.insert(out.attention_mask.end(), e.attention_mask.begin(), e.attention_mask.end());
+                    out.attention_mask.insert(out.attention_mask.end(), e.attention_mask.begin(),
+                                              e.attention_mask.end());
                 }
-                (void)at;
             } else if (add_special_tokens) {
                 insert_special(out, out.ids.size(), specials_.at(p.name), p.type_id);
             }
@@ -212,18 +210,13 @@ std::unique_ptr<PostProcessor> make_post_processor(const Json& config, const std
         return std::make_unique<ByteLevelProcessor>(optional_bool(config, "trim_offsets", true, where),
                                                     optional_bool(config, "add_prefix_space", true, where));
     if (type == "Sequence") {
-        const Json& list = require_field(config, "processors", where);
-        if (!list.is_array()) fail("{}: field 'processors' must be an array", where);
-        std::vector<std::unique_ptr<PostProcessor>> parts;
-        for (size_t i = 0; i < list.size(); ++i) {
-            auto part = make_post_processor(list[i], fmt::format("{}.processors[{}]", where, i));
-            if (part) parts.push_back(std::move(part));
-        }
-        return std::make_unique<SequenceProcessor>(std::move(parts));
+        return std::make_unique<SequenceProcessor>(
+            read_component_list<PostProcessor>(config, "processors", where, make_post_processor));
     }
-    fail("{}: post-processor type '{}' is not supported (gavel supports TemplateProcessing, RobertaProcessing, "
-         "BertProcessing, ByteLevel, Sequence)",
-         where, type);
+    fail(
+        "{}: post-processor type '{}' is not supported (gavel supports TemplateProcessing, RobertaProcessing, "
+        "BertProcessing, ByteLevel, Sequence)",
+        where, type);
 }
 
 }  // namespace gavel::text

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "core/error.hpp"
+#include "text/component_list.hpp"
 #include "text/split_pattern.hpp"
 #include "text/unicode.hpp"
 #include "text/utf8.hpp"
@@ -103,7 +104,9 @@ enum class PrependScheme { Always, Never, First };
 class MetaspacePreTokenizer final : public PreTokenizer {
 public:
     MetaspacePreTokenizer(std::string replacement, PrependScheme scheme, bool split)
-        : replacement_(std::move(replacement)), scheme_(scheme), split_(split),
+        : replacement_(std::move(replacement)),
+          scheme_(scheme),
+          split_(split),
           delimiter_(SplitPattern::literal(replacement_)) {}
 
     bool needs_alignments() const override { return scheme_ == PrependScheme::First; }
@@ -117,8 +120,7 @@ protected:
         piece.replace_matches(spaces, replacement_);
         bool starts_with_replacement = piece.get().compare(0, replacement_.size(), replacement_) == 0;
         if (!starts_with_replacement) {
-            if (scheme_ == PrependScheme::Always ||
-                (scheme_ == PrependScheme::First && piece.original_begin() == 0))
+            if (scheme_ == PrependScheme::Always || (scheme_ == PrependScheme::First && piece.original_begin() == 0))
                 piece.prepend(replacement_);
         }
         if (split_) {
@@ -186,7 +188,8 @@ class BertPreTokenizer final : public PreTokenizer {
 protected:
     void split_piece(NormalizedString&& piece, std::vector<NormalizedString>& out) const override {
         std::vector<NormalizedString> words;
-        split_normalized(piece, spans_where(piece.get(), [](char32_t c) { return unicode::has(c, unicode::kWhiteSpace); }),
+        split_normalized(piece,
+                         spans_where(piece.get(), [](char32_t c) { return unicode::has(c, unicode::kWhiteSpace); }),
                          SplitBehavior::Removed, words);
         for (auto& word : words)
             split_normalized(word,
@@ -298,7 +301,8 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const Json& config, const std::
     if (type == "Split") {
         SplitPattern pattern = SplitPattern::from_json(require_field(config, "pattern", where), where + ".pattern");
         SplitBehavior behavior = parse_split_behavior(require_field(config, "behavior", where), where + ".behavior");
-        return std::make_unique<SplitPreTokenizer>(std::move(pattern), behavior, optional_bool(config, "invert", false, where));
+        return std::make_unique<SplitPreTokenizer>(std::move(pattern), behavior,
+                                                   optional_bool(config, "invert", false, where));
     }
     if (type == "ByteLevel")
         return std::make_unique<ByteLevelPreTokenizer>(optional_bool(config, "add_prefix_space", true, where),
@@ -308,17 +312,23 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const Json& config, const std::
         single_char(replacement, "replacement", where);
         PrependScheme scheme = PrependScheme::Always;
         std::string scheme_name = optional_string(config, "prepend_scheme", "always", where);
-        if (scheme_name == "always") scheme = PrependScheme::Always;
-        else if (scheme_name == "never") scheme = PrependScheme::Never;
-        else if (scheme_name == "first") scheme = PrependScheme::First;
-        else fail("{}: field 'prepend_scheme' must be \"always\", \"never\" or \"first\", got '{}'", where, scheme_name);
+        if (scheme_name == "always")
+            scheme = PrependScheme::Always;
+        else if (scheme_name == "never")
+            scheme = PrependScheme::Never;
+        else if (scheme_name == "first")
+            scheme = PrependScheme::First;
+        else
+            fail("{}: field 'prepend_scheme' must be \"always\", \"never\" or \"first\", got '{}'", where, scheme_name);
         // Files written before prepend_scheme existed say add_prefix_space; false means "never".
         if (config.contains("add_prefix_space") && !optional_bool(config, "add_prefix_space", true, where)) {
-            if (scheme != PrependScheme::Never && config.contains("prepend_scheme") && !config["prepend_scheme"].is_null())
+            if (scheme != PrependScheme::Never && config.contains("prepend_scheme") &&
+                !config["prepend_scheme"].is_null())
                 fail("{}: add_prefix_space false does not match prepend_scheme '{}'", where, scheme_name);
             scheme = PrependScheme::Never;
         }
-        return std::make_unique<MetaspacePreTokenizer>(replacement, scheme, optional_bool(config, "split", true, where));
+        return std::make_unique<MetaspacePreTokenizer>(replacement, scheme,
+                                                       optional_bool(config, "split", true, where));
     }
     if (type == "Whitespace") return std::make_unique<WhitespacePreTokenizer>();
     if (type == "WhitespaceSplit")
@@ -326,7 +336,7 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const Json& config, const std::
     if (type == "Digits")
         return std::make_unique<PredicatePreTokenizer>(
             unicode::kNumeric, optional_bool(config, "individual_digits", false, where) ? SplitBehavior::Isolated
-                                                                                         : SplitBehavior::Contiguous);
+                                                                                        : SplitBehavior::Contiguous);
     if (type == "Punctuation") {
         SplitBehavior behavior = SplitBehavior::Isolated;
         if (config.contains("behavior") && !config["behavior"].is_null())
@@ -335,20 +345,16 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const Json& config, const std::
     }
     if (type == "BertPreTokenizer") return std::make_unique<BertPreTokenizer>();
     if (type == "CharDelimiterSplit")
-        return std::make_unique<CharDelimiterPreTokenizer>(single_char(require_string(config, "delimiter", where), "delimiter", where));
+        return std::make_unique<CharDelimiterPreTokenizer>(
+            single_char(require_string(config, "delimiter", where), "delimiter", where));
     if (type == "Sequence") {
-        const Json& list = require_field(config, "pretokenizers", where);
-        if (!list.is_array()) fail("{}: field 'pretokenizers' must be an array", where);
-        std::vector<std::unique_ptr<PreTokenizer>> parts;
-        for (size_t i = 0; i < list.size(); ++i) {
-            auto part = make_pre_tokenizer(list[i], fmt::format("{}.pretokenizers[{}]", where, i));
-            if (part) parts.push_back(std::move(part));
-        }
-        return std::make_unique<SequencePreTokenizer>(std::move(parts));
+        return std::make_unique<SequencePreTokenizer>(
+            read_component_list<PreTokenizer>(config, "pretokenizers", where, make_pre_tokenizer));
     }
-    fail("{}: pre-tokenizer type '{}' is not supported (gavel supports Split, ByteLevel, Metaspace, Whitespace, "
-         "WhitespaceSplit, Digits, Punctuation, BertPreTokenizer, CharDelimiterSplit, Sequence)",
-         where, type);
+    fail(
+        "{}: pre-tokenizer type '{}' is not supported (gavel supports Split, ByteLevel, Metaspace, Whitespace, "
+        "WhitespaceSplit, Digits, Punctuation, BertPreTokenizer, CharDelimiterSplit, Sequence)",
+        where, type);
 }
 
 }  // namespace gavel::text

@@ -65,11 +65,13 @@ std::optional<std::string> decode_base64(std::string_view text) {
 }
 
 PrecompiledCharsmap::PrecompiledCharsmap(std::string charsmap, std::string_view where) {
-    if (charsmap.size() < 4) fail("{}: precompiled_charsmap is {} bytes, too short for its trie size", where, charsmap.size());
+    if (charsmap.size() < 4)
+        fail("{}: precompiled_charsmap is {} bytes, too short for its trie size", where, charsmap.size());
     uint32_t trie_size;
     std::memcpy(&trie_size, charsmap.data(), 4);
     if (trie_size % 4 != 0 || trie_size > charsmap.size() - 4)
-        fail("{}: precompiled_charsmap declares a trie of {} bytes but holds {}", where, trie_size, charsmap.size() - 4);
+        fail("{}: precompiled_charsmap declares a trie of {} bytes but holds {}", where, trie_size,
+             charsmap.size() - 4);
     units_.resize(trie_size / 4);
     std::memcpy(units_.data(), charsmap.data() + 4, trie_size);
     if (units_.empty()) fail("{}: precompiled_charsmap has an empty trie", where);

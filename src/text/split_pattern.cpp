@@ -89,8 +89,10 @@ SplitBehavior parse_split_behavior(const Json& value, std::string_view where) {
     if (s == "MergedWithPrevious") return SplitBehavior::MergedWithPrevious;
     if (s == "MergedWithNext") return SplitBehavior::MergedWithNext;
     if (s == "Contiguous") return SplitBehavior::Contiguous;
-    fail("{}: unknown split behavior '{}' (expected Removed, Isolated, MergedWithPrevious, MergedWithNext or Contiguous)",
-         where, s);
+    fail(
+        "{}: unknown split behavior '{}' (expected Removed, Isolated, MergedWithPrevious, MergedWithNext or "
+        "Contiguous)",
+        where, s);
 }
 
 void split_normalized(const NormalizedString& text, std::vector<PatternSpan> spans, SplitBehavior behavior,

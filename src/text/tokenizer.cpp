@@ -29,8 +29,10 @@ TruncationParams parse_truncation(const Json& config, const std::string& where) 
     if (strategy != "LongestFirst" && strategy != "OnlyFirst" && strategy != "OnlySecond")
         fail("{}: field 'strategy' must be LongestFirst, OnlyFirst or OnlySecond, got '{}'", where, strategy);
     std::string direction = optional_string(config, "direction", "Right", where);
-    if (direction == "Left") p.direction = TruncationParams::Direction::Left;
-    else if (direction != "Right") fail("{}: field 'direction' must be Left or Right, got '{}'", where, direction);
+    if (direction == "Left")
+        p.direction = TruncationParams::Direction::Left;
+    else if (direction != "Right")
+        fail("{}: field 'direction' must be Left or Right, got '{}'", where, direction);
     return p;
 }
 
@@ -47,8 +49,10 @@ PaddingParams parse_padding(const Json& config, const std::string& where) {
         fail("{}: field 'strategy' must be \"BatchLongest\" or {{\"Fixed\": N}}, got {}", where, strategy.dump());
     }
     std::string direction = optional_string(config, "direction", "Right", where);
-    if (direction == "Left") p.direction = PaddingParams::Direction::Left;
-    else if (direction != "Right") fail("{}: field 'direction' must be Left or Right, got '{}'", where, direction);
+    if (direction == "Left")
+        p.direction = PaddingParams::Direction::Left;
+    else if (direction != "Right")
+        fail("{}: field 'direction' must be Left or Right, got '{}'", where, direction);
     int64_t multiple = optional_int(config, "pad_to_multiple_of", 0, where);
     if (multiple < 0) fail("{}: field 'pad_to_multiple_of' must not be negative, got {}", where, multiple);
     p.pad_to_multiple_of = size_t(multiple);
@@ -153,8 +157,8 @@ void Tokenizer::post_process(Encoding& e, bool add_special_tokens, std::string_v
         size_t max_length = truncation_->max_length;
         if (add_special_tokens && added > 0) {
             if (max_length < added)
-                fail("truncation max_length {} is smaller than the {} special tokens the post-processor adds", max_length,
-                     added);
+                fail("truncation max_length {} is smaller than the {} special tokens the post-processor adds",
+                     max_length, added);
             max_length -= added;
         }
         if (e.ids.size() > max_length) {
@@ -168,8 +172,10 @@ void Tokenizer::post_process(Encoding& e, bool add_special_tokens, std::string_v
             bool left = truncation_->direction == TruncationParams::Direction::Left;
             auto cut = [&](auto& v) {
                 if (v.empty()) return;
-                if (left) v.erase(v.begin(), v.begin() + long(drop));
-                else v.resize(max_length);
+                if (left)
+                    v.erase(v.begin(), v.begin() + long(drop));
+                else
+                    v.resize(max_length);
             };
             cut(e.ids);
             cut(e.type_ids);
@@ -193,8 +199,10 @@ void Tokenizer::pad(Encoding& e, size_t length) const {
     size_t n = length - e.ids.size();
     bool left = padding_->direction == PaddingParams::Direction::Left;
     auto grow = [&](auto& v, const auto& value) {
-        if (left) v.insert(v.begin(), n, value);
-        else v.insert(v.end(), n, value);
+        if (left)
+            v.insert(v.begin(), n, value);
+        else
+            v.insert(v.end(), n, value);
     };
     grow(e.ids, padding_->pad_id);
     if (!e.details) return;
@@ -293,7 +301,8 @@ std::vector<std::pair<std::string, std::pair<size_t, size_t>>> Tokenizer::pre_to
     for (const Split& s : splits) {
         const std::string& piece = s.normalized.get();
         bool raw = byte_level_raw_ && s.added_token_id < 0;
-        out.push_back({raw ? byte_level_encode(piece) : piece, {s.normalized.original_begin(), s.normalized.original_end()}});
+        out.push_back(
+            {raw ? byte_level_encode(piece) : piece, {s.normalized.original_begin(), s.normalized.original_end()}});
     }
     return out;
 }

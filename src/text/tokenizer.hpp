@@ -31,10 +31,10 @@ struct Encoding {
     std::vector<int32_t> ids;
     // The rest is filled by Tokenizer::encode; encode_ids leaves it empty (details = false).
     std::vector<int32_t> type_ids;
-    std::vector<std::string> tokens;  // each id's token text
+    std::vector<std::string> tokens;                 // each id's token text
     std::vector<std::pair<size_t, size_t>> offsets;  // byte offsets into the input; (0, 0) for added specials
-    std::vector<uint8_t> special_tokens_mask;  // 1 for tokens the post-processor or padding added
-    std::vector<uint8_t> attention_mask;       // 0 for padding
+    std::vector<uint8_t> special_tokens_mask;        // 1 for tokens the post-processor or padding added
+    std::vector<uint8_t> attention_mask;             // 0 for padding
     bool details = true;
     size_t size() const { return ids.size(); }
 };

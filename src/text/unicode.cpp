@@ -50,10 +50,11 @@ std::span<const char32_t> find_decomposition(std::span<const DecompositionEntry>
 }  // namespace
 
 const uint16_t kAsciiClasses[128] = {
-#define GAVEL_ASCII_ROW(i) kAscii[i], kAscii[i + 1], kAscii[i + 2], kAscii[i + 3], kAscii[i + 4], kAscii[i + 5], kAscii[i + 6], kAscii[i + 7]
-    GAVEL_ASCII_ROW(0),  GAVEL_ASCII_ROW(8),  GAVEL_ASCII_ROW(16), GAVEL_ASCII_ROW(24),
-    GAVEL_ASCII_ROW(32), GAVEL_ASCII_ROW(40), GAVEL_ASCII_ROW(48), GAVEL_ASCII_ROW(56),
-    GAVEL_ASCII_ROW(64), GAVEL_ASCII_ROW(72), GAVEL_ASCII_ROW(80), GAVEL_ASCII_ROW(88),
+#define GAVEL_ASCII_ROW(i) \
+    kAscii[i], kAscii[i + 1], kAscii[i + 2], kAscii[i + 3], kAscii[i + 4], kAscii[i + 5], kAscii[i + 6], kAscii[i + 7]
+    GAVEL_ASCII_ROW(0),  GAVEL_ASCII_ROW(8),   GAVEL_ASCII_ROW(16),  GAVEL_ASCII_ROW(24),
+    GAVEL_ASCII_ROW(32), GAVEL_ASCII_ROW(40),  GAVEL_ASCII_ROW(48),  GAVEL_ASCII_ROW(56),
+    GAVEL_ASCII_ROW(64), GAVEL_ASCII_ROW(72),  GAVEL_ASCII_ROW(80),  GAVEL_ASCII_ROW(88),
     GAVEL_ASCII_ROW(96), GAVEL_ASCII_ROW(104), GAVEL_ASCII_ROW(112), GAVEL_ASCII_ROW(120),
 #undef GAVEL_ASCII_ROW
 };

@@ -12,20 +12,20 @@ namespace gavel::text::unicode {
 
 // Bits of classes(); the generator writes them (keep in sync with CLASS_BITS there).
 enum ClassBit : uint16_t {
-    kOnigLetter = 1u << 0,     // Oniguruma \p{L}
-    kOnigNumber = 1u << 1,     // Oniguruma \p{N}
-    kOnigSpace = 1u << 2,      // Oniguruma \s
-    kOnigWord = 1u << 3,       // Oniguruma \w
-    kWhiteSpace = 1u << 4,     // Rust char::is_whitespace
-    kNumeric = 1u << 5,        // Rust char::is_numeric
-    kPunctuation = 1u << 6,    // tokenizers' punctuation test (Punctuation and Bert pre-tokenizers)
-    kRegexWord = 1u << 7,      // Rust regex crate \w (added tokens' single_word)
-    kNfdStable = 1u << 8,      // a character that NFD never changes, whatever its neighbours
+    kOnigLetter = 1u << 0,   // Oniguruma \p{L}
+    kOnigNumber = 1u << 1,   // Oniguruma \p{N}
+    kOnigSpace = 1u << 2,    // Oniguruma \s
+    kOnigWord = 1u << 3,     // Oniguruma \w
+    kWhiteSpace = 1u << 4,   // Rust char::is_whitespace
+    kNumeric = 1u << 5,      // Rust char::is_numeric
+    kPunctuation = 1u << 6,  // tokenizers' punctuation test (Punctuation and Bert pre-tokenizers)
+    kRegexWord = 1u << 7,    // Rust regex crate \w (added tokens' single_word)
+    kNfdStable = 1u << 8,    // a character that NFD never changes, whatever its neighbours
     kNfkdStable = 1u << 9,
     kNfcStable = 1u << 10,
     kNfkcStable = 1u << 11,
-    kMark = 1u << 12,          // what StripAccents removes (general category M in the reference's Unicode 9.0 data)
-    kBertControl = 1u << 13,   // what BertNormalizer's clean_text removes (Cc, Cf, Co, Cs in Unicode 9.0)
+    kMark = 1u << 12,            // what StripAccents removes (general category M in the reference's Unicode 9.0 data)
+    kBertControl = 1u << 13,     // what BertNormalizer's clean_text removes (Cc, Cf, Co, Cs in Unicode 9.0)
     kNonspacingMark = 1u << 14,  // what BertNormalizer's accent stripping removes (Mn of an old Unicode)
 };
 
@@ -60,7 +60,20 @@ size_t lowercase(char32_t c, char32_t out[3]);
 
 // Grapheme_Cluster_Break values (UAX #29).
 enum class GraphemeBreak : uint8_t {
-    Other, CR, LF, Control, Extend, ZWJ, RegionalIndicator, Prepend, SpacingMark, L, V, T, LV, LVT
+    Other,
+    CR,
+    LF,
+    Control,
+    Extend,
+    ZWJ,
+    RegionalIndicator,
+    Prepend,
+    SpacingMark,
+    L,
+    V,
+    T,
+    LV,
+    LVT
 };
 struct GraphemeProperties {
     GraphemeBreak value;

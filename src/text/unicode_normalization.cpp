@@ -17,10 +17,14 @@ struct SourcedChar {
 
 uint16_t stable_bit(NormalizationForm form) {
     switch (form) {
-        case NormalizationForm::NFC: return unicode::kNfcStable;
-        case NormalizationForm::NFD: return unicode::kNfdStable;
-        case NormalizationForm::NFKC: return unicode::kNfkcStable;
-        case NormalizationForm::NFKD: return unicode::kNfkdStable;
+        case NormalizationForm::NFC:
+            return unicode::kNfcStable;
+        case NormalizationForm::NFD:
+            return unicode::kNfdStable;
+        case NormalizationForm::NFKC:
+            return unicode::kNfkcStable;
+        case NormalizationForm::NFKD:
+            return unicode::kNfkdStable;
     }
     return 0;
 }

@@ -54,7 +54,8 @@ void UnigramModel::build_trie() {
     token_to_id_.for_each([&](std::string_view piece, int32_t id) {
         if (!piece.empty()) order.push_back(id);
     });
-    std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return pieces_[size_t(a)] < pieces_[size_t(b)]; });
+    std::sort(order.begin(), order.end(),
+              [&](int32_t a, int32_t b) { return pieces_[size_t(a)] < pieces_[size_t(b)]; });
 
     // Breadth-first over ranges of the sorted pieces: a node at depth d owns the range of pieces
     // that share its d-byte prefix; its children (one per distinct next byte) are laid out together.
@@ -187,7 +188,8 @@ void UnigramModel::tokenize(std::string_view piece, std::vector<PieceToken>& out
                     for (char b : text) all = all && byte_ids_[static_cast<unsigned char>(b)] >= 0;
                     if (all) {
                         for (char b : text)
-                            out.push_back({byte_ids_[static_cast<unsigned char>(b)], uint32_t(s.begin), uint32_t(s.end)});
+                            out.push_back(
+                                {byte_ids_[static_cast<unsigned char>(b)], uint32_t(s.begin), uint32_t(s.end)});
                         continue;
                     }
                 }

@@ -22,7 +22,8 @@ size_t check_sequence(std::string_view s, size_t i, size_t& prefix) {
     }
     if (first >= 0xE0 && first <= 0xEF) {
         int b1 = at(1);
-        bool ok = (first == 0xE0 && b1 >= 0xA0 && b1 <= 0xBF) || (first >= 0xE1 && first <= 0xEC && b1 >= 0x80 && b1 <= 0xBF) ||
+        bool ok = (first == 0xE0 && b1 >= 0xA0 && b1 <= 0xBF) ||
+                  (first >= 0xE1 && first <= 0xEC && b1 >= 0x80 && b1 <= 0xBF) ||
                   (first == 0xED && b1 >= 0x80 && b1 <= 0x9F) || (first >= 0xEE && b1 >= 0x80 && b1 <= 0xBF);
         if (!ok) return 0;
         prefix = 2;
@@ -31,7 +32,8 @@ size_t check_sequence(std::string_view s, size_t i, size_t& prefix) {
     }
     if (first >= 0xF0 && first <= 0xF4) {
         int b1 = at(1);
-        bool ok = (first == 0xF0 && b1 >= 0x90 && b1 <= 0xBF) || (first >= 0xF1 && first <= 0xF3 && b1 >= 0x80 && b1 <= 0xBF) ||
+        bool ok = (first == 0xF0 && b1 >= 0x90 && b1 <= 0xBF) ||
+                  (first >= 0xF1 && first <= 0xF3 && b1 >= 0x80 && b1 <= 0xBF) ||
                   (first == 0xF4 && b1 >= 0x80 && b1 <= 0x8F);
         if (!ok) return 0;
         prefix = 2;

@@ -21,11 +21,14 @@ constexpr const char* kCl100k =
 
 std::string random_text(std::mt19937& rng) {
     static const std::vector<char32_t> pool = {
-        U'a', U'b', U'Z', U's', U'S', U't', U'T', U'r', U'e', U'E', U'v', U'm', U'l', U'L', U'd', U'D', U'\'', U'\'',
-        U'0', U'7', U'9', U' ', U' ', U' ', U'\t', U'\n', U'\n', U'\r', U'\v', U'\f', U'.', U',', U'!', U'-', U'_', U'"',
-        U'(', U'\u00A0', U'\u00E9', U'\u00B2', U'\u00BD', U'\u017F', U'\u0416', U'\u0436', U'\u0301', U'\u0660',
-        U'\u2028', U'\u3000', U'\u4E2D', U'\u6587', U'\uFF11', U'\u2163', U'\U0001F600', U'\U0001F3FD', U'\u200D',
-        U'\u2019', U'\u0085', U'\u180E', U'\u200B', U'\u0E01', U'\u0E31', U'\u0915', U'\u094D', U'$', U'+'};
+        U'a',      U'b',      U'Z',      U's',      U'S',      U't',      U'T',      U'r',          U'e',
+        U'E',      U'v',      U'm',      U'l',      U'L',      U'd',      U'D',      U'\'',         U'\'',
+        U'0',      U'7',      U'9',      U' ',      U' ',      U' ',      U'\t',     U'\n',         U'\n',
+        U'\r',     U'\v',     U'\f',     U'.',      U',',      U'!',      U'-',      U'_',          U'"',
+        U'(',      U'\u00A0', U'\u00E9', U'\u00B2', U'\u00BD', U'\u017F', U'\u0416', U'\u0436',     U'\u0301',
+        U'\u0660', U'\u2028', U'\u3000', U'\u4E2D', U'\u6587', U'\uFF11', U'\u2163', U'\U0001F600', U'\U0001F3FD',
+        U'\u200D', U'\u2019', U'\u0085', U'\u180E', U'\u200B', U'\u0E01', U'\u0E31', U'\u0915',     U'\u094D',
+        U'$',      U'+'};
     std::string s;
     size_t n = rng() % 24;
     for (size_t i = 0; i < n; ++i) append_utf8(s, pool[rng() % pool.size()]);

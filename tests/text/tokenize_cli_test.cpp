@@ -39,14 +39,24 @@ protected:
         dir_ = fs::temp_directory_path() / ("gavel_tokenize_cli_" + std::to_string(::getpid()));
         fs::create_directories(dir_);
         gavel::Json t = {
-            {"version", "1.0"}, {"truncation", nullptr}, {"padding", nullptr},
-            {"added_tokens", {{{"id", 4}, {"content", "<s>"}, {"single_word", false}, {"lstrip", false},
-                               {"rstrip", false}, {"normalized", false}, {"special", true}}}},
-            {"normalizer", nullptr}, {"pre_tokenizer", {{"type", "WhitespaceSplit"}}},
-            {"post_processor", {{"type", "TemplateProcessing"},
-                                {"single", {{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}},
-                                            {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}},
-                                {"special_tokens", {{"<s>", {{"id", "<s>"}, {"ids", {4}}, {"tokens", {"<s>"}}}}}}}},
+            {"version", "1.0"},
+            {"truncation", nullptr},
+            {"padding", nullptr},
+            {"added_tokens",
+             {{{"id", 4},
+               {"content", "<s>"},
+               {"single_word", false},
+               {"lstrip", false},
+               {"rstrip", false},
+               {"normalized", false},
+               {"special", true}}}},
+            {"normalizer", nullptr},
+            {"pre_tokenizer", {{"type", "WhitespaceSplit"}}},
+            {"post_processor",
+             {{"type", "TemplateProcessing"},
+              {"single",
+               {{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}}, {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}},
+              {"special_tokens", {{"<s>", {{"id", "<s>"}, {"ids", {4}}, {"tokens", {"<s>"}}}}}}}},
             {"decoder", {{"type", "Fuse"}}},
             {"model", {{"type", "BPE"}, {"vocab", {{"a", 0}, {"b", 1}, {"ab", 2}, {"c", 3}}}, {"merges", {"a b"}}}}};
         write("tokenizer.json", t.dump());
@@ -59,7 +69,8 @@ protected:
 };
 
 TEST_F(TokenizeCli, EncodesLinesInOrder) {
-    write("in.jsonl", "{\"text\": \"ab c\"}\n{\"text\": \"cab\"}\n\n{\"text\": \"ab\", \"add_special_tokens\": true}\n");
+    write("in.jsonl",
+          "{\"text\": \"ab c\"}\n{\"text\": \"cab\"}\n\n{\"text\": \"ab\", \"add_special_tokens\": true}\n");
     Result r = run("--tokenizer " + path("tokenizer.json") + " --threads 3 < " + path("in.jsonl"));
     EXPECT_EQ(r.status, 0) << r.output;
     EXPECT_EQ(r.output, "{\"ids\":[2,3]}\n{\"ids\":[3,2]}\n{\"ids\":[4,2]}\n");

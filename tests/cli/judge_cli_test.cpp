@@ -1,0 +1,115 @@
+// `gavel demo` and `gavel judge` end to end on the tiny generated models the demo writes.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "cli_run.hpp"
+#include "core/json.hpp"
+#include <unistd.h>
+
+namespace gavel {
+namespace {
+
+using testing::run_gavel;
+
+std::vector<Json> read_jsonl(const std::filesystem::path& path) {
+    std::vector<Json> lines;
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) lines.push_back(Json::parse(line));
+    return lines;
+}
+
+class JudgeCli : public ::testing::Test {
+protected:
+    // One demo run provides both tiny judges and the pairs for every test of the suite.
+    static void SetUpTestSuite() {
+        dir_ = new std::filesystem::path(std::filesystem::path(::testing::TempDir()) /
+                                         ("gavel-judge-cli-" + std::to_string(::getpid())));
+        std::filesystem::create_directories(*dir_);
+        demo_ = new testing::CliResult(run_gavel({"demo", "--dir", dir_->string(), "--threads", "2"}, *dir_));
+    }
+    static void TearDownTestSuite() {
+        std::filesystem::remove_all(*dir_);
+        delete dir_;
+        delete demo_;
+    }
+    static std::filesystem::path* dir_;
+    static testing::CliResult* demo_;
+};
+std::filesystem::path* JudgeCli::dir_ = nullptr;
+testing::CliResult* JudgeCli::demo_ = nullptr;
+
+TEST_F(JudgeCli, DemoRunsOfflineAndSaysWeightsAreRandom) {
+    ASSERT_EQ(demo_->status, 0) << demo_->err;
+    EXPECT_NE(demo_->out.find("RANDOM WEIGHTS"), std::string::npos);
+    auto jina = read_jsonl(*dir_ / "judgments-jinajudge.jsonl");
+    ASSERT_EQ(jina.size(), 5u);
+    for (const Json& j : jina) {
+        EXPECT_EQ(j["games"].size(), 2u);
+        EXPECT_TRUE(j.contains("consistent"));
+        auto probs = j["games"][0]["probs"].get<std::vector<double>>();
+        EXPECT_NEAR(probs[0] + probs[1] + probs[2], 1.0, 1e-5);
+    }
+    auto conj = read_jsonl(*dir_ / "judgments-conj.jsonl");
+    ASSERT_EQ(conj.size(), 5u);
+    EXPECT_EQ(conj[0]["judge"]["protocol"], "con-j");
+    EXPECT_EQ(conj[0]["games"][0]["generated_tokens"], 24);
+}
+
+TEST_F(JudgeCli, EveryOrderModeWithBothJudges) {
+    ASSERT_EQ(demo_->status, 0) << demo_->err;
+    for (const char* model : {"jina-judge-tiny", "qwen2-tiny"}) {
+        for (const char* order : {"as-is", "swap", "both"}) {
+            auto out = *dir_ / (std::string(model) + "-" + order + ".jsonl");
+            auto r = run_gavel({"judge", "--model", (*dir_ / model).string(), "--input", (*dir_ / "pairs.jsonl").string(),
+                                "--output", out.string(), "--order", order, "--max-new-tokens", "8", "--threads", "2"},
+                               *dir_);
+            ASSERT_EQ(r.status, 0) << model << " " << order << ": " << r.err;
+            auto lines = read_jsonl(out);
+            ASSERT_EQ(lines.size(), 5u) << model << " " << order;
+            size_t games = std::string(order) == "both" ? 2 : 1;
+            for (const Json& j : lines) {
+                EXPECT_EQ(j["games"].size(), games);
+                EXPECT_TRUE(j["verdict"] == "A>B" || j["verdict"] == "A=B" || j["verdict"] == "B>A" ||
+                            j["verdict"] == "parse_failed")
+                    << j.dump();
+                if (std::string(order) == "swap") EXPECT_EQ(j["games"][0]["order"], "swap");
+            }
+        }
+    }
+}
+
+TEST_F(JudgeCli, RerunResumesAndLimitStopsEarly) {
+    ASSERT_EQ(demo_->status, 0) << demo_->err;
+    auto out = *dir_ / "resume.jsonl";
+    std::vector<std::string> base = {"judge", "--model", (*dir_ / "jina-judge-tiny").string(), "--input",
+                                     (*dir_ / "pairs.jsonl").string(), "--output", out.string()};
+    auto first = base;
+    first.insert(first.end(), {"--limit", "2"});
+    ASSERT_EQ(run_gavel(first, *dir_).status, 0);
+    EXPECT_EQ(read_jsonl(out).size(), 2u);
+    auto second = run_gavel(base, *dir_);
+    ASSERT_EQ(second.status, 0) << second.err;
+    EXPECT_NE(second.err.find("3 judged"), std::string::npos) << second.err;
+    EXPECT_NE(second.err.find("2 already in the output"), std::string::npos) << second.err;
+    EXPECT_EQ(read_jsonl(out).size(), 5u);
+}
+
+TEST_F(JudgeCli, ErrorsAreOneLine) {
+    ASSERT_EQ(demo_->status, 0) << demo_->err;
+    auto r = run_gavel({"judge", "--model", (*dir_ / "jina-judge-tiny").string(), "--input",
+                        (*dir_ / "missing.jsonl").string(), "--output", (*dir_ / "x.jsonl").string()},
+                       *dir_);
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("missing.jsonl: cannot open"), std::string::npos) << r.err;
+    r = run_gavel({"judge", "--input", "a", "--output", "b", "--order", "sideways"}, *dir_);
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("--order must be as-is, swap or both"), std::string::npos) << r.err;
+    r = run_gavel({"judge", "--output", "b"}, *dir_);
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("--input is required"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace gavel
