@@ -57,6 +57,16 @@ public:
     ByteLevelPreTokenizer(bool add_prefix_space, bool use_regex)
         : add_prefix_space_(add_prefix_space), use_regex_(use_regex), pattern_(SplitPattern::gpt2()) {}
 
+    void pre_tokenize(std::vector<Split>& splits) const override {
+        // Nothing to do when the model maps the bytes and there is no regex or prefix space.
+        if (defer_mapping_ && !use_regex_ && !add_prefix_space_) return;
+        PreTokenizer::pre_tokenize(splits);
+    }
+    bool defer_byte_level_mapping() override {
+        defer_mapping_ = true;
+        return true;
+    }
+
 protected:
     void split_piece(NormalizedString&& piece, std::vector<NormalizedString>& out) const override {
         if (add_prefix_space_ && (piece.empty() || piece.get()[0] != ' ')) piece.prepend(" ");
@@ -68,17 +78,6 @@ protected:
         }
         if (!defer_mapping_)
             for (size_t k = first; k < out.size(); ++k) map_bytes(out[k]);
-    }
-
-public:
-    void pre_tokenize(std::vector<Split>& splits) const override {
-        // Nothing to do when the model maps the bytes and there is no regex or prefix space.
-        if (defer_mapping_ && !use_regex_ && !add_prefix_space_) return;
-        PreTokenizer::pre_tokenize(splits);
-    }
-    bool defer_byte_level_mapping() override {
-        defer_mapping_ = true;
-        return true;
     }
 
 private:
