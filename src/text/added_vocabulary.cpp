@@ -98,9 +98,10 @@ AddedVocabulary::AddedVocabulary(const Json& list, const Model& model, const Nor
     const int64_t model_size = int64_t(model.vocab_size());
     for (const AddedToken& t : declared) {
         if (t.content.empty()) continue;
-        bool duplicate = false;
-        for (const auto& [id, existing] : by_id) duplicate = duplicate || same_token(existing, t);
-        if (duplicate) continue;
+        // The same token again (content and options) is ignored.
+        if (auto it = content_to_id_.find(t.content);
+            it != content_to_id_.end() && by_id.count(it->second) && same_token(by_id[it->second], t))
+            continue;
         int64_t id;
         if (auto it = content_to_id_.find(t.content); it != content_to_id_.end()) {
             id = it->second;

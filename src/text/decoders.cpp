@@ -1,7 +1,7 @@
 #include "text/decoders.hpp"
 
 #include "core/error.hpp"
-#include "text/component_list.hpp"
+#include "text/component_config.hpp"
 #include "text/pre_tokenizers.hpp"
 #include "text/split_pattern.hpp"
 #include "text/utf8.hpp"
@@ -236,14 +236,6 @@ private:
     std::vector<std::unique_ptr<Decoder>> parts_;
 };
 
-char32_t one_char(const std::string& s, std::string_view field, std::string_view where) {
-    size_t i = 0;
-    if (s.empty()) fail("{}: field '{}' must be one character, got an empty string", where, field);
-    char32_t c = decode_utf8(s, i);
-    if (i != s.size()) fail("{}: field '{}' must be one character, got '{}'", where, field, s);
-    return c;
-}
-
 size_t non_negative(const Json& config, std::string_view key, std::string_view where) {
     int64_t v = require_int(config, key, where);
     if (v < 0) fail("{}: field '{}' must not be negative, got {}", where, key, v);
@@ -258,7 +250,7 @@ std::unique_ptr<Decoder> make_decoder(const Json& config, const std::string& whe
     if (type == "ByteLevel") return std::make_unique<ByteLevelDecoder>();
     if (type == "Metaspace") {
         std::string replacement = require_string(config, "replacement", where);
-        one_char(replacement, "replacement", where);
+        read_single_char(replacement, "replacement", where);
         std::string scheme = optional_string(config, "prepend_scheme", "always", where);
         if (scheme != "always" && scheme != "never" && scheme != "first")
             fail("{}: field 'prepend_scheme' must be \"always\", \"never\" or \"first\", got '{}'", where, scheme);
@@ -268,10 +260,11 @@ std::unique_ptr<Decoder> make_decoder(const Json& config, const std::string& whe
     }
     if (type == "ByteFallback") return std::make_unique<ByteFallbackDecoder>();
     if (type == "Fuse") return std::make_unique<FuseDecoder>();
-    if (type == "Strip")
-        return std::make_unique<StripDecoder>(one_char(require_string(config, "content", where), "content", where),
-                                              non_negative(config, "start", where),
+    if (type == "Strip") {
+        char32_t content = read_single_char(require_string(config, "content", where), "content", where);
+        return std::make_unique<StripDecoder>(content, non_negative(config, "start", where),
                                               non_negative(config, "stop", where));
+    }
     if (type == "Replace")
         return std::make_unique<ReplaceDecoder>(
             SplitPattern::from_json(require_field(config, "pattern", where), where + ".pattern"),

@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "text/component_list.hpp"
+#include "text/component_config.hpp"
 #include "text/precompiled_normalizer.hpp"
 #include "text/split_pattern.hpp"
 #include "text/unicode.hpp"

@@ -3,7 +3,7 @@
 #include <map>
 
 #include "core/error.hpp"
-#include "text/component_list.hpp"
+#include "text/component_config.hpp"
 #include "text/tokenizer.hpp"
 #include "text/unicode.hpp"
 #include "text/utf8.hpp"

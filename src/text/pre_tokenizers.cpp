@@ -3,7 +3,7 @@
 #include <array>
 
 #include "core/error.hpp"
-#include "text/component_list.hpp"
+#include "text/component_config.hpp"
 #include "text/split_pattern.hpp"
 #include "text/unicode.hpp"
 #include "text/utf8.hpp"
@@ -57,6 +57,16 @@ public:
     ByteLevelPreTokenizer(bool add_prefix_space, bool use_regex)
         : add_prefix_space_(add_prefix_space), use_regex_(use_regex), pattern_(SplitPattern::gpt2()) {}
 
+    void pre_tokenize(std::vector<Split>& splits) const override {
+        // Nothing to do when the model maps the bytes and there is no regex or prefix space.
+        if (defer_mapping_ && !use_regex_ && !add_prefix_space_) return;
+        PreTokenizer::pre_tokenize(splits);
+    }
+    bool defer_byte_level_mapping() override {
+        defer_mapping_ = true;
+        return true;
+    }
+
 protected:
     void split_piece(NormalizedString&& piece, std::vector<NormalizedString>& out) const override {
         if (add_prefix_space_ && (piece.empty() || piece.get()[0] != ' ')) piece.prepend(" ");
@@ -68,17 +78,6 @@ protected:
         }
         if (!defer_mapping_)
             for (size_t k = first; k < out.size(); ++k) map_bytes(out[k]);
-    }
-
-public:
-    void pre_tokenize(std::vector<Split>& splits) const override {
-        // Nothing to do when the model maps the bytes and there is no regex or prefix space.
-        if (defer_mapping_ && !use_regex_ && !add_prefix_space_) return;
-        PreTokenizer::pre_tokenize(splits);
-    }
-    bool defer_byte_level_mapping() override {
-        defer_mapping_ = true;
-        return true;
     }
 
 private:
@@ -232,14 +231,6 @@ private:
     std::vector<std::unique_ptr<PreTokenizer>> parts_;
 };
 
-char32_t single_char(const std::string& s, std::string_view field, std::string_view where) {
-    size_t i = 0;
-    if (s.empty()) fail("{}: field '{}' must be one character, got an empty string", where, field);
-    char32_t c = decode_utf8(s, i);
-    if (i != s.size()) fail("{}: field '{}' must be one character, got '{}'", where, field, s);
-    return c;
-}
-
 std::array<std::string, 256> make_byte_level_table() {
     std::array<std::string, 256> table;
     uint32_t extra = 0;
@@ -309,7 +300,7 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const Json& config, const std::
                                                        optional_bool(config, "use_regex", true, where));
     if (type == "Metaspace") {
         std::string replacement = require_string(config, "replacement", where);
-        single_char(replacement, "replacement", where);
+        read_single_char(replacement, "replacement", where);
         PrependScheme scheme = PrependScheme::Always;
         std::string scheme_name = optional_string(config, "prepend_scheme", "always", where);
         if (scheme_name == "always")
@@ -346,7 +337,7 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const Json& config, const std::
     if (type == "BertPreTokenizer") return std::make_unique<BertPreTokenizer>();
     if (type == "CharDelimiterSplit")
         return std::make_unique<CharDelimiterPreTokenizer>(
-            single_char(require_string(config, "delimiter", where), "delimiter", where));
+            read_single_char(require_string(config, "delimiter", where), "delimiter", where));
     if (type == "Sequence") {
         return std::make_unique<SequencePreTokenizer>(
             read_component_list<PreTokenizer>(config, "pretokenizers", where, make_pre_tokenizer));

@@ -1,5 +1,5 @@
-// Reads the list field of a "Sequence" component of tokenizer.json (normalizers, pretokenizers,
-// processors, decoders), building each element with the factory of its kind.
+// Helpers for reading the component objects of tokenizer.json: the list field of a "Sequence"
+// component (normalizers, pretokenizers, processors, decoders) and one-character fields.
 #pragma once
 
 #include <memory>
@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "text/utf8.hpp"
 
 namespace gavel::text {
 
@@ -24,6 +25,15 @@ std::vector<std::unique_ptr<T>> read_component_list(const Json& config, const ch
         if (part) parts.push_back(std::move(part));
     }
     return parts;
+}
+
+// The single character a field such as Metaspace's "replacement" must hold.
+inline char32_t read_single_char(const std::string& s, std::string_view field, std::string_view where) {
+    size_t i = 0;
+    if (s.empty()) fail("{}: field '{}' must be one character, got an empty string", where, field);
+    char32_t c = decode_utf8(s, i);
+    if (i != s.size()) fail("{}: field '{}' must be one character, got '{}'", where, field, s);
+    return c;
 }
 
 }  // namespace gavel::text
