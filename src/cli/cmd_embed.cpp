@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/judge_loader.hpp"
 #include "cli/model_arg.hpp"
 #include "cli/options.hpp"
 #include "core/error.hpp"
@@ -119,7 +120,7 @@ int run_embed(int argc, char** argv) {
         judge = true;
         auto files = find_jina_encoder_files(model_dir, encoder_dir);
         if (!files.config && !encoder_dir)
-            files.config = find_jina_encoder_files(model_dir, resolve_model_arg(kJinaEmbeddingsRepo, encoder_patterns)).config;
+            files.config = find_jina_encoder_files(model_dir, resolve_model_arg(kDefaultJinaEncoder, encoder_patterns)).config;
         if (!files.config)
             fail("{}: no config.json of the encoder", (encoder_dir ? *encoder_dir : model_dir).string());
         config = std::get<JinaEmbeddingsConfig>(read_model_config(*files.config));
@@ -130,7 +131,7 @@ int run_embed(int argc, char** argv) {
     }
     auto load_tokenizer = [&] {
         if (!tokenizer_path && judge && !encoder_dir)
-            tokenizer_path = find_jina_encoder_files(model_dir, resolve_model_arg(kJinaEmbeddingsRepo, encoder_patterns)).tokenizer;
+            tokenizer_path = find_jina_encoder_files(model_dir, resolve_model_arg(kDefaultJinaEncoder, encoder_patterns)).tokenizer;
         if (!tokenizer_path) fail("{}: no tokenizer.json of the encoder", (encoder_dir ? *encoder_dir : model_dir).string());
         return std::make_unique<text::Tokenizer>(text::Tokenizer::from_file(tokenizer_path->string()));
     };

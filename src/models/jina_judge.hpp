@@ -84,14 +84,11 @@ private:
     JinaJudgeHead head_;
 };
 
-// Where a JinaJudge's encoder files come from when neither the judge's folder nor --encoder has them.
-inline constexpr const char* kJinaEmbeddingsRepo = "jinaai/jina-embeddings-v3";
-
 // Where a JinaJudge's encoder config.json and tokenizer.json are (they come from the
 // jina-embeddings-v3 repository, not the judge's): in `encoder_dir` (--encoder) when given, else
 // beside the judge: judge_dir/encoder/ (as gavel make-model writes them) or, for tokenizer.json,
 // judge_dir itself. A file not found is nullopt: the caller then resolves jinaai/jina-embeddings-v3
-// and asks again with it as encoder_dir.
+// (cli::kDefaultJinaEncoder) and asks again with it as encoder_dir.
 struct JinaEncoderFiles {
     std::optional<std::filesystem::path> config, tokenizer;
 };
