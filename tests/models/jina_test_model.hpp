@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -17,8 +18,10 @@
 #include <variant>
 #include <vector>
 
+#include "backend/cpu/matmul.hpp"
 #include "io/checkpoint.hpp"
 #include "io/model_config.hpp"
+#include "io/safetensors_writer.hpp"
 #include "io/test_model_writer.hpp"
 
 namespace gavel::testing {
@@ -77,6 +80,53 @@ inline const JinaTestModel& tiny_projected_jina_judge() {
         return spec;
     }());
     return model;
+}
+
+// The test-model writer's weights (std 0.02, as HF initialises) keep attention nearly uniform, GELU
+// inputs small and the head nearly blind to its input. The peer checks therefore also run on copies
+// scaled up, written by these two (tests/reference/jina_checkpoint.py's ScaledCheckpoint does the
+// same on the Python side):
+//   encoder (`encoder.*`): weights x 16/sqrt(hidden/64) rounded down to a power of two (16 at width
+//     64, 4 at 1024), each LoRA factor by its square root, LayerNorms kept: powers of two, so every
+//     BF16 value stays exact; attention is sharp and GELU works in its curved part;
+//   head (the rest): x `factor`, the norms and the learned query kept.
+// Each writes DIR/model.safetensors with that part alone and returns DIR.
+inline std::filesystem::path write_scaled_encoder(const JinaTestModel& m, const std::filesystem::path& dir) {
+    const float weight_factor =
+        std::exp2(std::floor(std::log2(16.0 / std::sqrt(double(m.encoder_config.hidden_size) / 64.0))));
+    const float lora_factor = std::exp2(std::floor(std::log2(weight_factor) / 2));
+    SafetensorsWriter writer;
+    for (const auto& name : m.checkpoint.names()) {
+        if (name.rfind("encoder.", 0) != 0) continue;
+        const TensorView& t = m.checkpoint.tensor(name);
+        float factor = name.find(".lora_") != std::string::npos ? lora_factor : weight_factor;
+        if (name.find("emb_ln.") != std::string::npos || name.find(".norm1.") != std::string::npos ||
+            name.find(".norm2.") != std::string::npos)
+            factor = 1;
+        std::vector<float> values(size_t(t.numel()));
+        cpu::to_f32(t, values.data());
+        for (auto& v : values) v *= factor;
+        writer.add_floats(name, t.dtype, t.shape, values);
+    }
+    std::filesystem::create_directories(dir);
+    writer.write(dir / "model.safetensors");
+    return dir;
+}
+
+inline std::filesystem::path write_scaled_head(const JinaTestModel& m, float factor, const std::filesystem::path& dir) {
+    SafetensorsWriter writer;
+    for (const auto& name : m.checkpoint.names()) {
+        if (name.rfind("encoder.", 0) == 0) continue;
+        const TensorView& t = m.checkpoint.tensor(name);
+        std::vector<float> values(size_t(t.numel()));
+        cpu::to_f32(t, values.data());
+        if (name.find(".norm") == std::string::npos && name != "decoder_input_embedding")
+            for (auto& v : values) v *= factor;
+        writer.add_floats(name, DType::F32, t.shape, values);
+    }
+    std::filesystem::create_directories(dir);
+    writer.write(dir / "model.safetensors");
+    return dir;
 }
 
 // <s> + `n - 2` random ordinary ids + </s>.

@@ -39,6 +39,9 @@ class Checkpoint:
     def names(self):
         return sorted(self._header)
 
+    def has(self, name):
+        return name in self._header
+
     def dtype(self, name):
         return self._header[name]["dtype"]
 
@@ -90,7 +93,7 @@ class JinaEncoderWeights:
         the stored dtype (BF16) as the reference's parametrization does."""
         name, a_name, b_name = self._parametrized(module)
         w = self.ckpt.tensor(name)
-        if self.task_index is not None and a_name in self.ckpt._header:
+        if self.task_index is not None and self.ckpt.has(a_name):
             a = self.ckpt.tensor(a_name)[self.task_index]  # [r, in]
             b = self.ckpt.tensor(b_name)[self.task_index]  # [out, r]
             w = w + (b @ a) * np.float32(self.scale)
@@ -103,7 +106,7 @@ class JinaEncoderWeights:
         """An nn.Embedding table, merged W + (A @ B) * scale (the factors' roles swap for embeddings)."""
         name, a_name, b_name = self._parametrized(module)
         w = self.ckpt.tensor(name)
-        if self.task_index is not None and a_name in self.ckpt._header:
+        if self.task_index is not None and self.ckpt.has(a_name):
             a = self.ckpt.tensor(a_name)[self.task_index]  # [vocab, r]
             b = self.ckpt.tensor(b_name)[self.task_index]  # [r, dim]
             w = w + (a @ b) * np.float32(self.scale)
@@ -114,3 +117,52 @@ class JinaEncoderWeights:
     def norm(self, module):
         return (self.ckpt.tensor(self.ckpt.find_suffix(f"{module}.weight")),
                 self.ckpt.tensor(self.ckpt.find_suffix(f"{module}.bias")))
+
+
+def _power_of_two_below(x):
+    return float(2.0 ** np.floor(np.log2(x)))
+
+
+class ScaledCheckpoint:
+    """A checkpoint with its weights scaled up, the way the C++ parity tests write theirs
+    (tests/models/jina_test_model.hpp, scaled_encoder / scaled_head), so attention is sharp and
+    the head's logits depend on the input:
+      encoder (`encoder.*`): weights x 16/sqrt(hidden/64) rounded down to a power of two, each LoRA
+        factor by its square root (again a power of two), LayerNorms kept: every BF16 value stays exact;
+      head (the rest): x `head_factor`, the norms and the learned query kept.
+    A factor of None leaves that part as stored."""
+
+    def __init__(self, ckpt, encoder_hidden=None, head_factor=None):
+        self.ckpt = ckpt
+        self.path = ckpt.path
+        self.head_factor = head_factor
+        self.weight_factor = self.lora_factor = None
+        if encoder_hidden is not None:
+            self.weight_factor = _power_of_two_below(16.0 / np.sqrt(encoder_hidden / 64.0))
+            self.lora_factor = float(2.0 ** np.floor(np.log2(self.weight_factor) / 2))
+
+    def names(self):
+        return self.ckpt.names()
+
+    def has(self, name):
+        return self.ckpt.has(name)
+
+    def dtype(self, name):
+        return self.ckpt.dtype(name)
+
+    def find_suffix(self, suffix, required=True):
+        return self.ckpt.find_suffix(suffix, required)
+
+    def factor(self, name):
+        if name.startswith("encoder."):
+            if self.weight_factor is None:
+                return 1.0
+            if "emb_ln." in name or ".norm1." in name or ".norm2." in name:
+                return 1.0
+            return self.lora_factor if ".lora_" in name else self.weight_factor
+        if self.head_factor is None or ".norm" in name or name == "decoder_input_embedding":
+            return 1.0
+        return self.head_factor
+
+    def tensor(self, name):
+        return self.ckpt.tensor(name) * np.float32(self.factor(name))

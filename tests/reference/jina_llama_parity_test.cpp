@@ -17,16 +17,14 @@
 //
 // The test-model writer's weights (std 0.02) keep attention nearly uniform and GELU inputs small,
 // where RoPE's layout or the GELU form barely show. So the task case is also run on the same
-// checkpoint with its encoder weights scaled up (16x at width 64, 4x at 1024; each LoRA factor by
-// the square root; norms kept; powers of two, so every BF16 value stays exact): attention is sharp
-// and GELU works in its curved part.
+// checkpoint with its encoder weights scaled up (write_scaled_encoder): attention is sharp and GELU
+// works in its curved part.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <fstream>
 
 #include "backend/cpu/matmul.hpp"
-#include "io/safetensors_writer.hpp"
 #include "models/xlm_roberta.hpp"
 #include "../models/jina_test_model.hpp"
 
@@ -57,29 +55,6 @@ protected:
         uint32_t seed = 100;
         for (int64_t n : kLengths) out.push_back(random_token_ids(n, seed++));
         return out;
-    }
-
-    // The encoder tensors of `m` scaled as described at the top, written to DIR/model.safetensors.
-    static std::filesystem::path write_scaled_encoder(const JinaTestModel& m, const std::filesystem::path& dir) {
-        SafetensorsWriter writer;
-        for (const auto& name : m.checkpoint.names()) {
-            if (name.rfind("encoder.", 0) != 0) continue;
-            const TensorView& t = m.checkpoint.tensor(name);
-            // 16 / sqrt(hidden / 64), rounded down to a power of two.
-            const float weight_factor = std::exp2(std::floor(std::log2(16.0 / std::sqrt(m.encoder_config.hidden_size / 64.0))));
-            float factor = weight_factor;
-            if (name.find(".lora_") != std::string::npos) factor = std::exp2(std::floor(std::log2(weight_factor) / 2));
-            if (name.find("emb_ln.") != std::string::npos || name.find(".norm1.") != std::string::npos ||
-                name.find(".norm2.") != std::string::npos)
-                factor = 1;
-            std::vector<float> values(size_t(t.numel()));
-            cpu::to_f32(t, values.data());
-            for (auto& v : values) v *= factor;
-            writer.add_floats(name, t.dtype, t.shape, values);
-        }
-        std::filesystem::create_directories(dir);
-        writer.write(dir / "model.safetensors");
-        return dir;
     }
 
     static Peer run_peer() {

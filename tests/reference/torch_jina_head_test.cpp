@@ -3,17 +3,16 @@
 // the same encoder states: gavel's encoder output for a padded batch of three sequences, so the
 // cross-attention's key-padding mask is exercised.
 //
-// The test-model writer's weights (std 0.02, as HF initialises) leave the head nearly blind to its
-// input: logits move by ~1e-4 between inputs, no more than the tolerance. So each layout is also
-// checked with its head tensors scaled up (25x at width 64, less for wider heads; norms and the
-// query kept), where attention is sharp and the logits differ between inputs by far more than 1e-4.
+// The test-model writer's weights leave the head nearly blind to its input: logits move by ~1e-4
+// between inputs, no more than the tolerance. So each layout is also checked with its head tensors
+// scaled up (write_scaled_head: 25x at width 64, less for wider heads), where attention is sharp
+// and the logits differ between inputs by far more than 1e-4.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "backend/cpu/matmul.hpp"
 #include "core/error.hpp"
-#include "io/safetensors_writer.hpp"
 #include "models/jina_judge.hpp"
 #include "../models/jina_test_model.hpp"
 
@@ -22,23 +21,9 @@ namespace {
 
 using namespace gavel::testing;
 
-// The head tensors of `m` (F32), all but norms and the learned query multiplied by `factor`,
-// written alone into DIR/model.safetensors.
+// The head of `m` scaled by `factor` (write_scaled_head), in a folder named after `label`.
 std::filesystem::path scaled_head(const JinaTestModel& m, float factor, const std::string& label) {
-    SafetensorsWriter writer;
-    for (const auto& name : m.checkpoint.names()) {
-        if (name.rfind("encoder.", 0) == 0) continue;
-        const TensorView& t = m.checkpoint.tensor(name);
-        std::vector<float> values(size_t(t.numel()));
-        cpu::to_f32(t, values.data());
-        if (name.find(".norm") == std::string::npos && name != "decoder_input_embedding")
-            for (auto& v : values) v *= factor;
-        writer.add_floats(name, DType::F32, t.shape, values);
-    }
-    const auto dir = m.dir / ("scaled-head-" + label);
-    std::filesystem::create_directories(dir);
-    writer.write(dir / "model.safetensors");
-    return dir;
+    return write_scaled_head(m, factor, m.dir / ("scaled-head-" + label));
 }
 
 // gavel's logits for the head in `head_dir` against PyTorch's; returns the largest spread of a
