@@ -22,8 +22,8 @@ if [ -d fuzz ] && ls fuzz/*.cpp >/dev/null 2>&1; then
     target=build/fuzz/fuzz/$name
     corpus=fuzz/corpus/$name
     mkdir -p "build/fuzz/corpus-$name"
-    echo "fuzz: $name for ${FUZZ_SECONDS:-60}s"
-    "$target" -max_total_time="${FUZZ_SECONDS:-60}" -timeout=10 -rss_limit_mb=2048 \
+    echo "fuzz: $name for ${FUZZ_SECONDS:-30}s"
+    "$target" -max_total_time="${FUZZ_SECONDS:-30}" -timeout=10 -rss_limit_mb=2048 \
       "build/fuzz/corpus-$name" $( [ -d "$corpus" ] && echo "$corpus" ) 2>&1 | tail -3
   done
 fi
