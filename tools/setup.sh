@@ -9,7 +9,8 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 # Build: compiler, CMake/Ninja, libraries. Tests: GoogleTest, clang for libFuzzer,
 # Debian's Python with numpy/torch/sklearn/scipy for reference checks, Node.js for the HF
-# tokenizers library and llama.cpp (test peers, from npm).
+# tokenizers library and llama.cpp (test peers, from npm); unicode-data and the translations
+# (iso-codes ... libpam-runtime) that tools/reference/make_tokenizer_corpus.py reads.
 PACKAGES=(
   g++ cmake ninja-build pkg-config git ca-certificates
   nlohmann-json3-dev libfmt-dev zlib1g-dev libcurl4-openssl-dev libonig-dev
@@ -17,6 +18,7 @@ PACKAGES=(
   clang libclang-rt-14-dev
   python3 python3-numpy python3-torch python3-sklearn python3-scipy python3-demjson
   unicode-data
+  iso-codes libglib2.0-data libc-l10n libpam-runtime
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -10,6 +10,9 @@
 namespace gavel::text {
 namespace {
 
+// Ids index tables as large as the largest id: larger ones are refused at load.
+constexpr int64_t kMaxBpeId = int64_t(1) << 22;
+
 inline uint64_t pair_key(int32_t left, int32_t right) { return (uint64_t(uint32_t(left)) << 32) | uint32_t(right); }
 
 inline uint64_t hash_key(uint64_t key) {
@@ -45,9 +48,12 @@ BpeModel::BpeModel(const Json& config, const std::string& where) {
     int64_t max_id = -1;
     vocab_.reserve(vocab.size());
     for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-        if (!it.value().is_number_integer() || it.value().get<int64_t>() < 0 || it.value().get<int64_t>() > INT32_MAX)
+        if (!it.value().is_number_integer() || it.value().get<int64_t>() < 0)
             fail("{}: vocab entry '{}' must have a non-negative integer id, got {}", where, it.key(),
                  it.value().dump());
+        if (it.value().get<int64_t>() >= kMaxBpeId)
+            fail("{}: vocab entry '{}' has id {}; gavel supports ids below {}", where, it.key(), it.value().dump(),
+                 kMaxBpeId);
         int32_t id = int32_t(it.value().get<int64_t>());
         vocab_.insert(it.key(), id);
         max_id = std::max<int64_t>(max_id, id);

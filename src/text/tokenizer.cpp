@@ -16,6 +16,9 @@
 namespace gavel::text {
 namespace {
 
+// Padding allocates every position up front: lengths beyond this are refused at load.
+constexpr int64_t kMaxPaddingLength = int64_t(1) << 20;
+
 TruncationParams parse_truncation(const Json& config, const std::string& where) {
     TruncationParams p;
     int64_t max_length = require_int(config, "max_length", where);
@@ -44,6 +47,9 @@ PaddingParams parse_padding(const Json& config, const std::string& where) {
     } else if (strategy.is_object() && strategy.contains("Fixed") && strategy["Fixed"].is_number_integer() &&
                strategy["Fixed"].get<int64_t>() >= 0) {
         p.fixed = true;
+        if (strategy["Fixed"].get<int64_t>() > kMaxPaddingLength)
+            fail("{}: padding length {} is larger than gavel supports ({})", where, strategy["Fixed"].get<int64_t>(),
+                 kMaxPaddingLength);
         p.fixed_length = size_t(strategy["Fixed"].get<int64_t>());
     } else {
         fail("{}: field 'strategy' must be \"BatchLongest\" or {{\"Fixed\": N}}, got {}", where, strategy.dump());
@@ -54,7 +60,8 @@ PaddingParams parse_padding(const Json& config, const std::string& where) {
     else if (direction != "Right")
         fail("{}: field 'direction' must be Left or Right, got '{}'", where, direction);
     int64_t multiple = optional_int(config, "pad_to_multiple_of", 0, where);
-    if (multiple < 0) fail("{}: field 'pad_to_multiple_of' must not be negative, got {}", where, multiple);
+    if (multiple < 0 || multiple > kMaxPaddingLength)
+        fail("{}: field 'pad_to_multiple_of' must be between 0 and {}, got {}", where, kMaxPaddingLength, multiple);
     p.pad_to_multiple_of = size_t(multiple);
     p.pad_id = int32_t(optional_int(config, "pad_id", 0, where));
     p.pad_type_id = int32_t(optional_int(config, "pad_type_id", 0, where));

@@ -9,10 +9,14 @@
 namespace gavel::text {
 namespace {
 
-struct SourcedChar {
+// A character of the normalized output with the reference's change count (see CharChange): a
+// decomposition's first character replaces the source character (0), the others are inserted (1);
+// composing two characters gives the sum of their changes minus one. Alignments are not carried
+// along: like HF's transform, normalize_unicode hands them out by position afterwards.
+struct ChangedChar {
     char32_t c;
     uint8_t ccc;
-    Alignment alignment;
+    int32_t change;
 };
 
 uint16_t stable_bit(NormalizationForm form) {
@@ -29,24 +33,29 @@ uint16_t stable_bit(NormalizationForm form) {
     return 0;
 }
 
-void decompose_into(std::vector<SourcedChar>& out, char32_t c, bool compat, Alignment a) {
+void decompose_into(std::vector<ChangedChar>& out, char32_t c, bool compat) {
     if (unicode::is_hangul_syllable(c)) {
         uint32_t s = c - unicode::kHangulSBase;
-        out.push_back({unicode::kHangulLBase + s / unicode::kHangulNCount, 0, a});
-        out.push_back({unicode::kHangulVBase + (s % unicode::kHangulNCount) / unicode::kHangulTCount, 0, a});
-        if (s % unicode::kHangulTCount != 0) out.push_back({unicode::kHangulTBase + s % unicode::kHangulTCount, 0, a});
+        out.push_back({unicode::kHangulLBase + s / unicode::kHangulNCount, 0, 0});
+        out.push_back({unicode::kHangulVBase + (s % unicode::kHangulNCount) / unicode::kHangulTCount, 0, 1});
+        if (s % unicode::kHangulTCount != 0) out.push_back({unicode::kHangulTBase + s % unicode::kHangulTCount, 0, 1});
         return;
     }
     auto parts = compat ? unicode::compatibility_decomposition(c) : unicode::canonical_decomposition(c);
     if (parts.empty()) {
-        out.push_back({c, unicode::combining_class(c), a});
+        out.push_back({c, unicode::combining_class(c), 0});
         return;
     }
-    for (char32_t p : parts) out.push_back({p, unicode::combining_class(p), a});
+    int32_t change = 0;
+    for (char32_t p : parts) {
+        out.push_back({p, unicode::combining_class(p), change});
+        change = 1;
+    }
 }
 
-// Canonical ordering: a stable sort of every run of non-starters by combining class.
-void reorder(std::vector<SourcedChar>& chars) {
+// Canonical ordering: a stable sort of every run of non-starters by combining class (the changes
+// move with their characters).
+void reorder(std::vector<ChangedChar>& chars) {
     size_t i = 0;
     while (i < chars.size()) {
         if (chars[i].ccc == 0) {
@@ -57,23 +66,24 @@ void reorder(std::vector<SourcedChar>& chars) {
         while (j < chars.size() && chars[j].ccc != 0) ++j;
         if (j - i > 1)
             std::stable_sort(chars.begin() + i, chars.begin() + j,
-                             [](const SourcedChar& a, const SourcedChar& b) { return a.ccc < b.ccc; });
+                             [](const ChangedChar& a, const ChangedChar& b) { return a.ccc < b.ccc; });
         i = j;
     }
 }
 
 // Canonical composition (UAX #15): a character joins the last starter unless a character between
 // them is blocking (a starter, or one of the same or a higher combining class).
-void compose(std::vector<SourcedChar>& chars) {
+void compose(std::vector<ChangedChar>& chars) {
     size_t out = 0;
     size_t starter = SIZE_MAX;
     uint8_t previous_ccc = 0;
     for (size_t i = 0; i < chars.size(); ++i) {
-        SourcedChar ch = chars[i];
+        ChangedChar ch = chars[i];
         if (starter != SIZE_MAX && (out - 1 == starter || (previous_ccc != 0 && previous_ccc < ch.ccc))) {
             char32_t composite = unicode::compose(chars[starter].c, ch.c);
             if (composite != 0) {
                 chars[starter].c = composite;
+                chars[starter].change += ch.change - 1;
                 continue;
             }
         }
@@ -82,6 +92,32 @@ void compose(std::vector<SourcedChar>& chars) {
         chars[out++] = ch;
     }
     chars.resize(out);
+}
+
+// Appends the normalized characters of the old bytes [begin, end) of `text` with the alignments HF's
+// NormalizedString::transform gives them: a cursor walks the old characters; a character with
+// change <= 0 takes the alignment of the old character under the cursor, which then moves past it
+// and past -change more; an inserted one (change 1) takes the alignment of the byte before the
+// cursor. So alignments follow positions, not characters: when canonical ordering moves a mark to
+// the front of a word, the first normalized character still maps to the word's first original
+// character. Each region's changes consume exactly its old characters, so regions are independent.
+void push_by_position(NormalizedBuilder& builder, const NormalizedString& text, const std::vector<ChangedChar>& chars,
+                      size_t begin, size_t end) {
+    const std::string& s = text.get();
+    auto step = [&](size_t at) { return at + utf8_sequence_length(static_cast<unsigned char>(s[at])); };
+    size_t cursor = begin;
+    for (const ChangedChar& ch : chars) {
+        Alignment a;
+        if (ch.change > 0) {
+            a = cursor == 0 ? Alignment{uint32_t(text.original_begin()), uint32_t(text.original_begin())}
+                            : text.alignment_at(cursor - 1);
+        } else {
+            a = text.alignment_at(cursor < end ? cursor : end - 1);
+            if (cursor < end) cursor = step(cursor);
+            for (int32_t k = 0; k < -ch.change && cursor < end; ++k) cursor = step(cursor);
+        }
+        builder.push(ch.c, a);
+    }
 }
 
 }  // namespace
@@ -114,7 +150,7 @@ void normalize_unicode(NormalizedString& text, NormalizationForm form) {
     if (first_unstable == SIZE_MAX) return;
 
     NormalizedBuilder builder(tracked, n + n / 4);
-    std::vector<SourcedChar> region;
+    std::vector<ChangedChar> region;
     size_t copied_until = 0;
     auto copy_through = [&](size_t end) {
         builder.text().append(s, copied_until, end - copied_until);
@@ -143,12 +179,15 @@ void normalize_unicode(NormalizedString& text, NormalizationForm form) {
                 break;
             }
             if (!is_stable) seen_unstable = true;
-            Alignment a = tracked ? text.alignment_at(start) : Alignment{};
-            decompose_into(region, c, compat, a);
+            decompose_into(region, c, compat);
         }
         reorder(region);
         if (composes) compose(region);
-        for (const SourcedChar& ch : region) builder.push(ch.c, ch.alignment);
+        if (tracked) {
+            push_by_position(builder, text, region, i, j);
+        } else {
+            for (const ChangedChar& ch : region) builder.push(ch.c, Alignment{});
+        }
         i = j;
         // Copy the following run of stable characters, keeping the last one for the next region
         // (it may compose with the unstable characters after it).

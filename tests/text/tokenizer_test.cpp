@@ -303,6 +303,24 @@ TEST(Tokenizer, ErrorsNameTheField) {
     EXPECT_NE(error_of(Json{{"version", "1.0"}}).find("missing field 'model'"), std::string::npos);
 }
 
+// Sizes that would make gavel allocate gigabytes (found by fuzz/tokenizer_json_fuzz.cpp) are refused.
+TEST(Tokenizer, RefusesHugeIdsAndPadding) {
+    Json t = base(Json{{"type", "BPE"}, {"vocab", {{"a", 0}, {"b", 2147483647}}}, {"merges", Json::array()}});
+    EXPECT_NE(error_of(t).find("vocab entry 'b' has id 2147483647; gavel supports ids below 4194304"),
+              std::string::npos)
+        << error_of(t);
+    t = base(bpe(Json::array()));
+    t["padding"] = {{"strategy", {{"Fixed", 4000000000000}}}};
+    EXPECT_NE(error_of(t).find("padding: padding length 4000000000000 is larger than gavel supports"),
+              std::string::npos)
+        << error_of(t);
+    t["padding"] = {{"strategy", "BatchLongest"}, {"pad_to_multiple_of", int64_t(9223372036854775807)}};
+    EXPECT_NE(error_of(t).find("field 'pad_to_multiple_of' must be between 0 and 1048576"), std::string::npos)
+        << error_of(t);
+    t["padding"] = {{"strategy", {{"Fixed", 1 << 20}}}, {"pad_to_multiple_of", 1 << 20}};
+    EXPECT_EQ(error_of(t), "no error");
+}
+
 TEST(Tokenizer, BatchAgreesWithSingleEncodesOnManyThreads) {
     Tokenizer tok = load(xlmr_like());
     std::vector<std::string> texts;

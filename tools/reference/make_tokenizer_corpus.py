@@ -2,9 +2,9 @@
 """Writes the tokenizer parity corpus: one JSON line {"text": ..., "source": ...} per text.
 
 Sources (all on a Debian 12 machine with tools/setup.sh's packages, or in the repository):
-  gettext     translated messages of every language under /usr/share/locale (30+ scripts)
+  gettext     translated messages of the gettext domains in GETTEXT_DOMAINS, every language (30+ scripts)
   normtest    every line of unicode-data's NormalizationTest.txt (the five forms of each case)
-  code        source files (Python standard library, C headers) in chunks, some indented with tabs
+  code        source files (Python standard library, libc headers) in chunks, some indented with tabs
   crlf        texts with CRLF, lone CR and mixed line ends
   emoji       emoji ZWJ and modifier (skin tone) sequences from unicode-data, alone and in text
   long        long numbers, long words in several scripts, whitespace runs, repeated punctuation
@@ -16,11 +16,13 @@ Also writes codepoints.jsonl: the code points of codepoint_lines(), in lines of 
 repeated in the contexts that reveal its classes, for the normalizer and pre-tokenizer stage checks.
 
 Usage: make_tokenizer_corpus.py --repo REPO_ROOT --out DIR [--seed N]
-Deterministic for a given seed and system. Only Python's standard library is needed.
+Deterministic for a given seed and set of Debian 12 package versions (the summary line ends with the
+corpus's SHA-256, to compare machines). Only Python's standard library is needed.
 """
 import argparse
 import bz2
 import glob
+import hashlib
 import json
 import os
 import random
@@ -28,6 +30,19 @@ import struct
 import sys
 
 MESSAGES_PER_LANGUAGE = 45
+
+# The gettext domains read, by the Debian 12 package that installs them: Essential packages (on every
+# Debian system) and packages tools/setup.sh installs. Only these are read, so that the corpus does not
+# depend on what else a machine has installed. Together: 170+ languages, 30+ scripts.
+GETTEXT_DOMAINS = {
+    # Essential
+    "bash": "bash", "coreutils": "coreutils", "diffutils": "diffutils", "dpkg": "dpkg", "findutils": "findutils",
+    "grep": "grep", "sed": "sed", "shadow": "login", "tar": "tar",
+    # tools/setup.sh
+    "git": "git", "glib20": "libglib2.0-data", "libc": "libc-l10n", "Linux-PAM": "libpam-runtime",
+    "iso_15924": "iso-codes", "iso_3166-1": "iso-codes", "iso_3166-2": "iso-codes", "iso_3166-3": "iso-codes",
+    "iso_4217": "iso-codes", "iso_639-2": "iso-codes", "iso_639-3": "iso-codes", "iso_639-5": "iso-codes",
+}
 
 CONJ_PREFIX = ("作为一个评价专家，给定一个问题和它的两个可能的回答，请选出哪一个回答在连贯性、准确性、覆盖度和上述定义的整体质量方面最为符合。"
                "请用JSON格式输出你的判断, 其中\"原因\"是你提供的解释，\"更好的回答\"是整数类型的1或2，例如{\"原因\": \"你的解释\", \"更好的回答\": 1}。"
@@ -60,10 +75,20 @@ def read_mo(path):
 
 
 def gettext_texts():
+    """MESSAGES_PER_LANGUAGE messages of every language of the GETTEXT_DOMAINS: the same corpus on
+    every machine set up by tools/setup.sh, whatever else is installed there."""
     languages = {}
-    for path in sorted(glob.glob("/usr/share/locale/*/LC_MESSAGES/*.mo")):
-        language = path.split("/")[4]
-        languages.setdefault(language, set()).update(read_mo(path))
+    missing = []
+    for domain, package in sorted(GETTEXT_DOMAINS.items()):
+        paths = sorted(glob.glob(f"/usr/share/locale/*/LC_MESSAGES/{domain}.mo"))
+        if not paths:
+            missing.append(f"{domain}.mo (package {package})")
+        for path in paths:
+            language = path.split("/")[4]
+            languages.setdefault(language, set()).update(read_mo(path))
+    if missing:
+        sys.exit("make_tokenizer_corpus: no translations under /usr/share/locale for " + ", ".join(missing) +
+                 ": run tools/setup.sh (and keep /usr/share/locale out of dpkg's path-exclude)")
     texts = []
     for language in sorted(languages):
         messages = sorted(languages[language])
@@ -90,8 +115,18 @@ def normalization_test_texts():
     return texts
 
 
+def libc_headers():
+    """The top-level headers of libc6-dev (g++ depends on it), not those other -dev packages add."""
+    headers = []
+    for listing in sorted(glob.glob("/var/lib/dpkg/info/libc6-dev:*.list") + glob.glob("/var/lib/dpkg/info/libc6-dev.list")):
+        with open(listing, encoding="utf-8") as f:
+            headers += [l.strip() for l in f if l.startswith("/usr/include/") and l.count("/") == 3 and l.strip().endswith(".h")]
+    return sorted(set(headers))
+
+
 def code_texts(rng):
-    files = sorted(glob.glob("/usr/lib/python3*/[a-m]*.py"))[:40] + sorted(glob.glob("/usr/include/*.h"))[:40]
+    # Python's standard library (python3) and libc's headers: files of packages tools/setup.sh installs.
+    files = sorted(glob.glob("/usr/lib/python3.*/[a-m]*.py"))[:40] + libc_headers()[:40]
     texts = []
     for path in files:
         try:
@@ -282,9 +317,12 @@ def main():
     texts += special_texts()
 
     path = os.path.join(args.out, "corpus.jsonl")
+    digest = hashlib.sha256()
     with open(path + ".tmp", "w", encoding="utf-8") as f:
         for source, text in texts:
-            f.write(json.dumps({"text": text, "source": source}, ensure_ascii=False) + "\n")
+            line = json.dumps({"text": text, "source": source}, ensure_ascii=False) + "\n"
+            digest.update(line.encode("utf-8"))
+            f.write(line)
     os.replace(path + ".tmp", path)
     with open(os.path.join(args.out, "codepoints.jsonl.tmp"), "w", encoding="utf-8") as f:
         for line in codepoint_lines(args.repo):
@@ -295,9 +333,7 @@ def main():
         key = source.split(":")[0]
         counts[key] = counts.get(key, 0) + 1
     print(f"make_tokenizer_corpus: {len(texts)} lines ({languages} gettext languages): " +
-          ", ".join(f"{k} {v}" for k, v in counts.items()))
-    if languages < 30:
-        print("make_tokenizer_corpus: warning: fewer than 30 gettext languages under /usr/share/locale", file=sys.stderr)
+          ", ".join(f"{k} {v}" for k, v in counts.items()) + f"; sha256 {digest.hexdigest()[:16]}")
 
 
 if __name__ == "__main__":
