@@ -144,9 +144,10 @@ void linear(ThreadPool& pool, const float* x, int64_t m, const TensorView& w, co
         unit = ks.gemm_cols;
         if (w.dtype == DType::BF16 && g_precision == MatmulPrecision::BF16 && ks.gemm_bf16) {
             const int64_t kp = (k + 1) & ~int64_t(1);
-            xb.assign(size_t(m * kp), 0);
-            for (int64_t i = 0; i < m; ++i)
-                for (int64_t t = 0; t < k; ++t) xb[size_t(i * kp + t)] = f32_to_bf16(x[i * k + t]);
+            xb.resize(size_t(m * kp));
+            pool.parallel_for(size_t(m), [&](size_t r0, size_t r1) {
+                ks.round_bf16(x, k, int64_t(r0), int64_t(r1), xb.data());
+            });
             a.xb = xb.data();
             fn = ks.gemm_bf16;
         }

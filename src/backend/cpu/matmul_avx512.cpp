@@ -166,11 +166,26 @@ void gemm_columns(const LinearArgs& a, int64_t n0, int64_t n1) {
     }
 }
 
+void round_bf16(const float* x, int64_t k, int64_t r0, int64_t r1, uint16_t* xb) {
+    const int64_t kp = (k + 1) & ~int64_t(1);
+    for (int64_t i = r0; i < r1; ++i) {
+        const float* src = x + i * k;
+        uint16_t* dst = xb + i * kp;
+        for (int64_t t = 0; t < k; t += 16) {
+            const __mmask16 mask = k - t >= 16 ? __mmask16(0xffff) : __mmask16((1u << (k - t)) - 1);
+            const __m256bh h = _mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(mask, src + t));
+            _mm256_mask_storeu_epi16(dst + t, mask, (__m256i)h);
+        }
+        if (kp > k) dst[k] = 0;
+    }
+}
+
 }  // namespace avx512_bf16
 
 KernelSet kernels_avx512_bf16() {
     KernelSet s = kernels_avx512();
     s.gemm_bf16 = avx512_bf16::gemm_columns;
+    s.round_bf16 = avx512_bf16::round_bf16;
     return s;
 }
 

@@ -27,6 +27,8 @@ struct KernelSet {
     ColumnsFn gemv = nullptr;       // streams each weight row once (small m)
     ColumnsFn gemm_bf16 = nullptr;  // BF16 weights x bf16-rounded activations, vdpbf16ps; null when absent
     int64_t gemm_cols = 1;          // the GEMM's column-tile width: n0 must be a multiple of it
+    // Rounds rows [r0, r1) of x [m, k] to bf16 into xb [m, kp] (RNE; an odd k's pad is zeroed).
+    void (*round_bf16)(const float* x, int64_t k, int64_t r0, int64_t r1, uint16_t* xb) = nullptr;
 };
 
 KernelSet kernels_sse2();
