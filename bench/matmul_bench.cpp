@@ -6,7 +6,9 @@
 // one core (AVX-512 and AVX2 register-only loops) and read bandwidth over a 1 GiB buffer.
 //
 //   build/release/bench/matmul_bench [--benchmark_filter=REGEX] [--benchmark_min_time=0.2]
-// Counters: GFLOP/s (2*m*n*k per call), GB/s (weight bytes per call; meaningful at m=1).
+// Counters: GFLOP/s (2*m*n*k per call), GB/s (weight bytes per call; meaningful at m=1), both
+// per wall-clock second. CPU is the process's CPU time (all threads): on a loaded machine
+// flops / CPU time per thread is the steadier figure (bench/matmul_summary.py prints both).
 #include <benchmark/benchmark.h>
 
 #include <cstring>
@@ -225,6 +227,7 @@ void register_all() {
                                            "/threads:" + std::to_string(t);
                         benchmark::RegisterBenchmark(name.c_str(), run_linear, impl, dt, m, s.n, s.k, t)
                             ->UseRealTime()
+                            ->MeasureProcessCPUTime()
                             ->Unit(benchmark::kMillisecond);
                     }
                 }

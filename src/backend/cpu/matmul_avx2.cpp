@@ -30,6 +30,26 @@ struct Ops {
         return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
     }
     static V load_f16(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+    // r[i][j] -> r[j][i] for an 8 x 8 block.
+    static void transpose(V* r) {
+        V t[8], u[8];
+        for (int g = 0; g < 4; ++g) {
+            t[2 * g] = _mm256_unpacklo_ps(r[2 * g], r[2 * g + 1]);
+            t[2 * g + 1] = _mm256_unpackhi_ps(r[2 * g], r[2 * g + 1]);
+        }
+        for (int g = 0; g < 8; g += 4) {
+            const __m256d a = _mm256_castps_pd(t[g]), b = _mm256_castps_pd(t[g + 1]);
+            const __m256d c = _mm256_castps_pd(t[g + 2]), d = _mm256_castps_pd(t[g + 3]);
+            u[g] = _mm256_castpd_ps(_mm256_unpacklo_pd(a, c));
+            u[g + 1] = _mm256_castpd_ps(_mm256_unpackhi_pd(a, c));
+            u[g + 2] = _mm256_castpd_ps(_mm256_unpacklo_pd(b, d));
+            u[g + 3] = _mm256_castpd_ps(_mm256_unpackhi_pd(b, d));
+        }
+        for (int q = 0; q < 4; ++q) {
+            r[q] = _mm256_permute2f128_ps(u[q], u[4 + q], 0x20);
+            r[4 + q] = _mm256_permute2f128_ps(u[q], u[4 + q], 0x31);
+        }
+    }
 };
 constexpr int kMR = 6;
 constexpr int kNV = 2;

@@ -4,7 +4,7 @@
 //
 // The including file defines, before including this:
 //   struct Ops   vector type V of L floats: zero, load, store, bcast, fma(a, b, c) = a*b + c, add,
-//                hsum, load_bf16 / load_f16 (L stored weights widened to f32)
+//                hsum, load_bf16 / load_f16 (L stored weights widened to f32), transpose (L x L)
 //   kMR, kNV     GEMM micro-tile: kMR activation rows x kNV vectors of L output columns
 // No includes here: the file sits inside a namespace.
 
@@ -85,21 +85,31 @@ void gemv_columns(const LinearArgs& a, int64_t n0, int64_t n1) {
 
 // ---- GEMM: broadcast form over packed weight panels ----
 
-// panel[p * kNR + c] = w[j0 + c, k0 + p] as f32 for c < nc, 0 beyond (a k-major copy of kNR rows).
+// panel[p * kNR + c] = w[j0 + c, k0 + p] as f32 for c < nc, 0 beyond (a k-major copy of kNR rows):
+// L x L blocks are widened and transposed in registers.
 template <class W>
 inline void pack_panel(const typename W::T* w, int64_t k, int64_t j0, int64_t nc, int64_t k0, int64_t kc,
                        float* panel) {
-    alignas(64) float buf[Ops::L];
-    for (int64_t c = 0; c < nc; ++c) {
+    int64_t c = 0;
+    for (; c + Ops::L <= nc; c += Ops::L) {
         const typename W::T* src = w + (j0 + c) * k + k0;
         int64_t p = 0;
         for (; p + Ops::L <= kc; p += Ops::L) {
-            Ops::store(buf, W::vec(src + p));
-            for (int q = 0; q < Ops::L; ++q) panel[(p + q) * kNR + c] = buf[q];
+            typename Ops::V v[Ops::L];
+#pragma GCC unroll 16
+            for (int q = 0; q < Ops::L; ++q) v[q] = W::vec(src + q * k + p);
+            Ops::transpose(v);
+#pragma GCC unroll 16
+            for (int q = 0; q < Ops::L; ++q) Ops::store(panel + (p + q) * kNR + c, v[q]);
         }
-        for (; p < kc; ++p) panel[p * kNR + c] = W::scalar(src + p);
+        for (; p < kc; ++p)
+            for (int q = 0; q < Ops::L; ++q) panel[p * kNR + c + q] = W::scalar(src + q * k + p);
     }
-    for (int64_t c = nc; c < kNR; ++c)
+    for (; c < nc; ++c) {
+        const typename W::T* src = w + (j0 + c) * k + k0;
+        for (int64_t p = 0; p < kc; ++p) panel[p * kNR + c] = W::scalar(src + p);
+    }
+    for (c = nc; c < kNR; ++c)
         for (int64_t p = 0; p < kc; ++p) panel[p * kNR + c] = 0.0f;
 }
 

@@ -4,6 +4,7 @@
 
 #include "backend/cpu/matmul_kernels.hpp"
 
+#include <xmmintrin.h>
 #include <emmintrin.h>
 
 namespace gavel::cpu::detail {
@@ -30,6 +31,7 @@ struct Ops {
     static V load_f16(const uint16_t* p) {
         return _mm_setr_ps(f16_to_f32(p[0]), f16_to_f32(p[1]), f16_to_f32(p[2]), f16_to_f32(p[3]));
     }
+    static void transpose(V* r) { _MM_TRANSPOSE4_PS(r[0], r[1], r[2], r[3]); }
 };
 constexpr int kMR = 4;
 constexpr int kNV = 2;
