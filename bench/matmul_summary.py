@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Summarises matmul_bench --benchmark_format=json: per case, wall ms, GFLOP/s (wall), GFLOP/s per
-CPU-second per thread (flops / process CPU time * threads... i.e. what each busy core delivered),
-GB/s (wall), and the new/old speed-up.  Usage: matmul_summary.py bench.json"""
+"""Summarises matmul_bench --benchmark_format=json: per case, wall ms, GFLOP/s (wall), GFLOP per
+CPU-second (flops / process CPU time over all threads: what each busy core delivered), GB/s (wall)
+and the new/old wall-clock speed-up.  Usage: matmul_summary.py bench.json"""
 import json, re, sys
 
 data = json.load(open(sys.argv[1]))
