@@ -1,17 +1,19 @@
 #include "backend/cpu/matmul.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <vector>
 
+#include "backend/cpu/matmul_kernels.hpp"
+#include "core/cpu_features.hpp"
 #include "core/error.hpp"
 
 namespace gavel::cpu {
 
 namespace {
 
-// Each kernel variant is compiled for AVX-512, AVX2+FMA and baseline x86-64; the loader picks
-// one at run time (GCC target_clones), so the default build runs on any x86-64.
+// Widening for to_f32 / embedding (small tensors); linear() has its own kernels (matmul_kernels.hpp).
 #define GAVEL_SIMD_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
 
 GAVEL_SIMD_CLONES
@@ -24,45 +26,6 @@ void widen_bf16(const uint16_t* src, float* dst, int64_t n) {
 
 void widen_f16(const uint16_t* src, float* dst, int64_t n) {
     for (int64_t i = 0; i < n; ++i) dst[i] = f16_to_f32(src[i]);
-}
-
-// Four weight rows against one activation row: each x element is loaded once for four outputs.
-GAVEL_SIMD_CLONES
-void dot4(const float* x, const float* w0, const float* w1, const float* w2, const float* w3, int64_t k,
-          float* out) {
-    float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-#pragma omp simd reduction(+ : s0, s1, s2, s3)
-    for (int64_t i = 0; i < k; ++i) {
-        s0 += x[i] * w0[i];
-        s1 += x[i] * w1[i];
-        s2 += x[i] * w2[i];
-        s3 += x[i] * w3[i];
-    }
-    out[0] = s0;
-    out[1] = s1;
-    out[2] = s2;
-    out[3] = s3;
-}
-
-GAVEL_SIMD_CLONES
-float dot1(const float* x, const float* w, int64_t k) {
-    float s = 0;
-#pragma omp simd reduction(+ : s)
-    for (int64_t i = 0; i < k; ++i) s += x[i] * w[i];
-    return s;
-}
-
-// Rows [r0, r1) of w as f32: a view into w when it is f32, else widened into `scratch`.
-const float* rows_f32(const TensorView& w, int64_t r0, int64_t r1, std::vector<float>& scratch) {
-    int64_t k = w.dim(1);
-    if (w.dtype == DType::F32) return w.as<float>() + r0 * k;
-    scratch.resize(size_t((r1 - r0) * k));
-    const uint16_t* src = w.as<uint16_t>() + r0 * k;
-    if (w.dtype == DType::BF16)
-        widen_bf16(src, scratch.data(), (r1 - r0) * k);
-    else
-        widen_f16(src, scratch.data(), (r1 - r0) * k);
-    return scratch.data();
 }
 
 void check_weight(const TensorView& w) {
@@ -86,37 +49,112 @@ void to_f32(const TensorView& t, float* out) {
     }
 }
 
+float* detail::thread_scratch(size_t floats) {
+    thread_local std::vector<float> scratch;
+    if (scratch.size() < floats) scratch.resize(floats);
+    return scratch.data();
+}
+
+namespace {
+
+std::atomic<MatmulPrecision> g_precision{MatmulPrecision::F32};
+std::atomic<int> g_forced_isa{-1};
+
+// GEMV below this many activation rows, GEMM from it (measured in bench/matmul_bench.cpp).
+constexpr int64_t kGemmMinRows = 4;
+
+MatmulIsa best_isa() {
+    const CpuFeatures& f = cpu_features();
+    if (f.avx512f && f.avx512bw && f.avx512vl && f.fma && f.f16c) return MatmulIsa::Avx512;
+    if (f.avx2 && f.fma && f.f16c) return MatmulIsa::Avx2;
+    return MatmulIsa::Sse2;
+}
+
+const detail::KernelSet& kernel_set(MatmulIsa isa) {
+    static const detail::KernelSet sse2 = detail::kernels_sse2();
+    static const detail::KernelSet avx2 = detail::kernels_avx2();
+    static const detail::KernelSet avx512 =
+        cpu_features().avx512_bf16 ? detail::kernels_avx512_bf16() : detail::kernels_avx512();
+    switch (isa) {
+        case MatmulIsa::Avx512: return avx512;
+        case MatmulIsa::Avx2: return avx2;
+        default: return sse2;
+    }
+}
+
+}  // namespace
+
+void set_matmul_precision(MatmulPrecision p) { g_precision = p; }
+MatmulPrecision matmul_precision() { return g_precision; }
+
+const char* matmul_isa_name(MatmulIsa isa) {
+    switch (isa) {
+        case MatmulIsa::Avx512: return "avx512";
+        case MatmulIsa::Avx2: return "avx2";
+        default: return "sse2";
+    }
+}
+
+bool matmul_isa_supported(MatmulIsa isa) { return int(isa) <= int(best_isa()); }
+
+MatmulIsa matmul_isa() {
+    int forced = g_forced_isa;
+    return forced >= 0 ? MatmulIsa(forced) : best_isa();
+}
+
+void force_matmul_isa(MatmulIsa isa) {
+    if (!matmul_isa_supported(isa))
+        fail("force_matmul_isa: this CPU cannot run {} (it has: {})", matmul_isa_name(isa), cpu_features().describe());
+    g_forced_isa = int(isa);
+}
+
+void reset_matmul_isa() { g_forced_isa = -1; }
+
 void linear(ThreadPool& pool, const float* x, int64_t m, const TensorView& w, const TensorView* bias, float* y) {
     check_weight(w);
     const int64_t n = w.dim(0), k = w.dim(1);
+    if (m <= 0 || n == 0) return;
     std::vector<float> b;
     if (bias) {
         if (bias->numel() != n) fail("linear: bias has {} elements, weight has {} rows", bias->numel(), n);
         b.resize(size_t(n));
         to_f32(*bias, b.data());
     }
-    // Blocks of weight rows are widened once and used against every activation row, so a weight
-    // is read from memory once per call whatever m is.
-    constexpr int64_t kRowBlock = 16;
-    const int64_t blocks = (n + kRowBlock - 1) / kRowBlock;
-    pool.parallel_for(size_t(blocks), [&](size_t b0, size_t b1) {
-        std::vector<float> scratch;
-        for (int64_t blk = int64_t(b0); blk < int64_t(b1); ++blk) {
-            int64_t r0 = blk * kRowBlock, r1 = std::min(n, r0 + kRowBlock);
-            const float* wr = rows_f32(w, r0, r1, scratch);
-            for (int64_t i = 0; i < m; ++i) {
-                const float* xi = x + i * k;
-                float* yi = y + i * n;
-                int64_t r = r0;
-                for (; r + 4 <= r1; r += 4) {
-                    const float* w0 = wr + (r - r0) * k;
-                    dot4(xi, w0, w0 + k, w0 + 2 * k, w0 + 3 * k, k, yi + r);
-                }
-                for (; r < r1; ++r) yi[r] = dot1(xi, wr + (r - r0) * k, k);
-                if (!b.empty())
-                    for (int64_t j = r0; j < r1; ++j) yi[j] += b[size_t(j)];
-            }
+    if (k == 0) {
+        for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = 0; j < n; ++j) y[i * n + j] = b.empty() ? 0.0f : b[size_t(j)];
+        return;
+    }
+    const detail::KernelSet& ks = kernel_set(matmul_isa());
+    detail::LinearArgs a;
+    a.x = x;
+    a.m = m;
+    a.n = n;
+    a.k = k;
+    a.w = w.data;
+    a.wdtype = w.dtype;
+    a.bias = b.empty() ? nullptr : b.data();
+    a.y = y;
+
+    detail::ColumnsFn fn = ks.gemv;
+    int64_t unit = 4;  // GEMV: a thread takes whole groups of 4 weight rows
+    std::vector<uint16_t> xb;
+    if (m >= kGemmMinRows) {
+        fn = ks.gemm;
+        unit = ks.gemm_cols;
+        if (w.dtype == DType::BF16 && g_precision == MatmulPrecision::BF16 && ks.gemm_bf16) {
+            const int64_t kp = (k + 1) & ~int64_t(1);
+            xb.resize(size_t(m * kp));
+            pool.parallel_for(size_t(m), [&](size_t r0, size_t r1) {
+                ks.round_bf16(x, k, int64_t(r0), int64_t(r1), xb.data());
+            });
+            a.xb = xb.data();
+            fn = ks.gemm_bf16;
         }
+    }
+    const int64_t units = (n + unit - 1) / unit;
+    pool.parallel_for(size_t(units), [&](size_t u0, size_t u1) {
+        fn(a, int64_t(u0) * unit, std::min(n, int64_t(u1) * unit));
     });
 }
 

@@ -10,8 +10,27 @@
 namespace gavel::cpu {
 
 // y[m, n] = sum_k x[m, k] * w[n, k] (+ bias[n]): nn.Linear with w of shape [n, k].
-// bias may be null; when given it is a [n] tensor of any float dtype.
+// bias may be null; when given it is a [n] tensor of any float dtype. The weights are read in place
+// (F32 directly, BF16/F16 widened on the fly); m >= 4 rows take a register-tiled, cache-blocked
+// GEMM, fewer rows a GEMV that streams each weight row once. Threaded over n.
 void linear(ThreadPool& pool, const float* x, int64_t m, const TensorView& w, const TensorView* bias, float* y);
+
+// How linear() multiplies BF16 weights. F32 (the default): activations stay f32, weights are widened
+// exactly, f32 accumulation. BF16: activations are rounded to bf16 once per call and the GEMM uses
+// AVX512-BF16 dot products (vdpbf16ps, f32 accumulation), as llama.cpp does for BF16 models; it
+// applies only to BF16 weights and m >= 4 rows, and falls back to F32 on CPUs without avx512_bf16.
+enum class MatmulPrecision { F32, BF16 };
+void set_matmul_precision(MatmulPrecision p);  // process-wide
+MatmulPrecision matmul_precision();            // as set
+
+// The instruction sets linear() has kernels for; the best the CPU (and GAVEL_CPU) allows is used.
+enum class MatmulIsa { Sse2, Avx2, Avx512 };
+const char* matmul_isa_name(MatmulIsa isa);
+bool matmul_isa_supported(MatmulIsa isa);
+MatmulIsa matmul_isa();  // the one linear() uses now
+// For tests and benchmarks: forces `isa` (fails if the CPU cannot run it); reset returns to the best.
+void force_matmul_isa(MatmulIsa isa);
+void reset_matmul_isa();
 
 // out[i, :] = table[ids[i], :] as f32 (embedding lookup). Ids are checked against the table.
 void embedding(const TensorView& table, const int32_t* ids, int64_t n, float* out);

@@ -1,0 +1,221 @@
+// The matrix-multiply kernels, written once over a vector-ops type and included by each ISA's file
+// (matmul_sse2.cpp, matmul_avx2.cpp, matmul_avx512.cpp) inside its own namespace and
+// `#pragma GCC target` region, so every instantiation is compiled for exactly one ISA.
+//
+// The including file defines, before including this:
+//   struct Ops   vector type V of L floats: zero, load, store, bcast, fma(a, b, c) = a*b + c, add,
+//                hsum, load_bf16 / load_f16 (L stored weights widened to f32), transpose (L x L)
+//   kMR, kNV     GEMM micro-tile: kMR activation rows x kNV vectors of L output columns
+// No includes here: the file sits inside a namespace.
+
+// Readers of one stored weight element / one vector of L of them, as f32.
+struct WeightF32 {
+    using T = float;
+    static float scalar(const T* p) { return *p; }
+    static Ops::V vec(const T* p) { return Ops::load(p); }
+};
+struct WeightBF16 {
+    using T = uint16_t;
+    static float scalar(const T* p) { return bf16_to_f32(*p); }
+    static Ops::V vec(const T* p) { return Ops::load_bf16(p); }
+};
+struct WeightF16 {
+    using T = uint16_t;
+    static float scalar(const T* p) { return f16_to_f32(*p); }
+    static Ops::V vec(const T* p) { return Ops::load_f16(p); }
+};
+
+constexpr int64_t kNR = int64_t(kNV) * Ops::L;  // GEMM tile columns
+constexpr int64_t kKC = 256;                     // GEMM k block: a packed panel is kKC x kNR f32
+constexpr int64_t kPanels = 4;                   // panels packed per k block (kPanels * kNR columns)
+
+// ---- GEMV: M activation rows against R weight rows, dot-product form, full k in registers ----
+template <class W, int M, int R>
+inline void dot_tile(const float* x, int64_t k, const typename W::T* w, float* y, int64_t ldy, const float* bias) {
+    typename Ops::V acc[M][R];
+#pragma GCC unroll 16
+    for (int i = 0; i < M; ++i)
+#pragma GCC unroll 16
+        for (int r = 0; r < R; ++r) acc[i][r] = Ops::zero();
+    int64_t p = 0;
+    for (; p + Ops::L <= k; p += Ops::L) {
+        typename Ops::V wv[R];
+#pragma GCC unroll 16
+        for (int r = 0; r < R; ++r) wv[r] = W::vec(w + r * k + p);
+#pragma GCC unroll 16
+        for (int i = 0; i < M; ++i) {
+            typename Ops::V xv = Ops::load(x + i * k + p);
+#pragma GCC unroll 16
+            for (int r = 0; r < R; ++r) acc[i][r] = Ops::fma(xv, wv[r], acc[i][r]);
+        }
+    }
+    for (int i = 0; i < M; ++i)
+        for (int r = 0; r < R; ++r) {
+            float s = Ops::hsum(acc[i][r]);
+            for (int64_t q = p; q < k; ++q) s += x[i * k + q] * W::scalar(w + r * k + q);
+            y[i * ldy + r] = bias ? s + bias[r] : s;
+        }
+}
+
+template <class W, int R>
+inline void dot_rows(const float* x, int64_t m, int64_t k, const typename W::T* w, float* y, int64_t ldy,
+                     const float* bias) {
+    for (int64_t i = 0; i < m; i += 4) {
+        const float* xi = x + i * k;
+        float* yi = y + i * ldy;
+        switch (m - i) {
+            case 1: dot_tile<W, 1, R>(xi, k, w, yi, ldy, bias); break;
+            case 2: dot_tile<W, 2, R>(xi, k, w, yi, ldy, bias); break;
+            case 3: dot_tile<W, 3, R>(xi, k, w, yi, ldy, bias); break;
+            default: dot_tile<W, 4, R>(xi, k, w, yi, ldy, bias); break;
+        }
+    }
+}
+
+template <class W>
+void gemv_columns(const LinearArgs& a, int64_t n0, int64_t n1) {
+    using T = typename W::T;
+    const T* w = static_cast<const T*>(a.w);
+    constexpr int R = 4;  // weight rows in flight
+    int64_t j = n0;
+    for (; j + R <= n1; j += R)
+        dot_rows<W, R>(a.x, a.m, a.k, w + j * a.k, a.y + j, a.n, a.bias ? a.bias + j : nullptr);
+    for (; j < n1; ++j) dot_rows<W, 1>(a.x, a.m, a.k, w + j * a.k, a.y + j, a.n, a.bias ? a.bias + j : nullptr);
+}
+
+// ---- GEMM: broadcast form over packed weight panels ----
+
+// panel[p * kNR + c] = w[j0 + c, k0 + p] as f32 for c < nc, 0 beyond (a k-major copy of kNR rows):
+// L x L blocks are widened and transposed in registers.
+template <class W>
+inline void pack_panel(const typename W::T* w, int64_t k, int64_t j0, int64_t nc, int64_t k0, int64_t kc,
+                       float* panel) {
+    int64_t c = 0;
+    for (; c + Ops::L <= nc; c += Ops::L) {
+        const typename W::T* src = w + (j0 + c) * k + k0;
+        int64_t p = 0;
+        for (; p + Ops::L <= kc; p += Ops::L) {
+            typename Ops::V v[Ops::L];
+#pragma GCC unroll 16
+            for (int q = 0; q < Ops::L; ++q) v[q] = W::vec(src + q * k + p);
+            Ops::transpose(v);
+#pragma GCC unroll 16
+            for (int q = 0; q < Ops::L; ++q) Ops::store(panel + (p + q) * kNR + c, v[q]);
+        }
+        for (; p < kc; ++p)
+            for (int q = 0; q < Ops::L; ++q) panel[p * kNR + c + q] = W::scalar(src + q * k + p);
+    }
+    for (; c < nc; ++c) {
+        const typename W::T* src = w + (j0 + c) * k + k0;
+        for (int64_t p = 0; p < kc; ++p) panel[p * kNR + c] = W::scalar(src + p);
+    }
+    for (c = nc; c < kNR; ++c)
+        for (int64_t p = 0; p < kc; ++p) panel[p * kNR + c] = 0.0f;
+}
+
+// y[MR rows, nc <= kNR columns] (=|+=) x[MR rows, kc] . panel (+ bias): the register tile.
+template <int MR>
+inline void gemm_tile(const float* x, int64_t ldx, const float* panel, int64_t kc, float* y, int64_t ldy, int64_t nc,
+                      bool accumulate, const float* bias) {
+    typename Ops::V c[MR][kNV];
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+        for (int v = 0; v < kNV; ++v) c[r][v] = Ops::zero();
+    for (int64_t p = 0; p < kc; ++p) {
+        typename Ops::V b[kNV];
+#pragma GCC unroll 4
+        for (int v = 0; v < kNV; ++v) b[v] = Ops::load(panel + p * kNR + v * Ops::L);
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; ++r) {
+            typename Ops::V av = Ops::bcast(x + r * ldx + p);
+#pragma GCC unroll 4
+            for (int v = 0; v < kNV; ++v) c[r][v] = Ops::fma(av, b[v], c[r][v]);
+        }
+    }
+    if (nc == kNR) {
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+            for (int v = 0; v < kNV; ++v) {
+                float* yp = y + r * ldy + v * Ops::L;
+                typename Ops::V out = c[r][v];
+                if (accumulate) out = Ops::add(out, Ops::load(yp));
+                if (bias) out = Ops::add(out, Ops::load(bias + v * Ops::L));
+                Ops::store(yp, out);
+            }
+        return;
+    }
+    alignas(64) float t[kNR];
+    for (int r = 0; r < MR; ++r) {
+        for (int v = 0; v < kNV; ++v) Ops::store(t + v * Ops::L, c[r][v]);
+        float* yp = y + r * ldy;
+        for (int64_t j = 0; j < nc; ++j) {
+            float s = t[j];
+            if (accumulate) s += yp[j];
+            if (bias) s += bias[j];
+            yp[j] = s;
+        }
+    }
+}
+
+template <int MR>
+inline void gemm_tile_rows(int mr, const float* x, int64_t ldx, const float* panel, int64_t kc, float* y, int64_t ldy,
+                           int64_t nc, bool accumulate, const float* bias) {
+    if constexpr (MR >= 1) {
+        if (mr == MR)
+            gemm_tile<MR>(x, ldx, panel, kc, y, ldy, nc, accumulate, bias);
+        else
+            gemm_tile_rows<MR - 1>(mr, x, ldx, panel, kc, y, ldy, nc, accumulate, bias);
+    }
+}
+
+// Columns [n0, n1), n0 a multiple of kNR. For each block of kPanels*kNR columns and each k block,
+// the weights are packed once (widened to f32) into per-thread scratch that stays in L1/L2 and is
+// used against every activation row; the output block stays in L2 across the k blocks.
+template <class W>
+void gemm_columns(const LinearArgs& a, int64_t n0, int64_t n1) {
+    using T = typename W::T;
+    const T* w = static_cast<const T*>(a.w);
+    const int64_t m = a.m, n = a.n, k = a.k;
+    float* packed = thread_scratch(size_t(kPanels * kNR * kKC));
+    for (int64_t jb = n0; jb < n1; jb += kPanels * kNR) {
+        const int64_t je = std::min(n1, jb + kPanels * kNR);
+        const int64_t panels = (je - jb + kNR - 1) / kNR;
+        for (int64_t k0 = 0; k0 < k; k0 += kKC) {
+            const int64_t kc = std::min(kKC, k - k0);
+            for (int64_t q = 0; q < panels; ++q) {
+                const int64_t j0 = jb + q * kNR;
+                pack_panel<W>(w, k, j0, std::min(kNR, je - j0), k0, kc, packed + q * kNR * kKC);
+            }
+            const bool accumulate = k0 > 0;
+            const bool last = k0 + kc == k;
+            for (int64_t i = 0; i < m; i += kMR) {
+                const int mr = int(std::min<int64_t>(kMR, m - i));
+                for (int64_t q = 0; q < panels; ++q) {
+                    const int64_t j0 = jb + q * kNR;
+                    const float* bias = last && a.bias ? a.bias + j0 : nullptr;
+                    gemm_tile_rows<kMR>(mr, a.x + i * k + k0, k, packed + q * kNR * kKC, kc, a.y + i * n + j0, n,
+                                        std::min(kNR, je - j0), accumulate, bias);
+                }
+            }
+        }
+    }
+}
+
+inline void columns_by_dtype(const LinearArgs& a, int64_t n0, int64_t n1, bool gemm) {
+    switch (a.wdtype) {
+        case DType::F32:
+            gemm ? gemm_columns<WeightF32>(a, n0, n1) : gemv_columns<WeightF32>(a, n0, n1);
+            break;
+        case DType::BF16:
+            gemm ? gemm_columns<WeightBF16>(a, n0, n1) : gemv_columns<WeightBF16>(a, n0, n1);
+            break;
+        default:
+            gemm ? gemm_columns<WeightF16>(a, n0, n1) : gemv_columns<WeightF16>(a, n0, n1);
+            break;
+    }
+}
+
+inline void gemm_any(const LinearArgs& a, int64_t n0, int64_t n1) { columns_by_dtype(a, n0, n1, true); }
+inline void gemv_any(const LinearArgs& a, int64_t n0, int64_t n1) { columns_by_dtype(a, n0, n1, false); }

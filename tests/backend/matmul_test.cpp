@@ -1,0 +1,151 @@
+// linear() against a float64 reference on every kernel path this CPU can run: each ISA (forced),
+// each weight dtype, GEMV (m < 4) and GEMM rows, odd n and k (column and k-block tails), with and
+// without bias, and the BF16-activation precision.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "backend/cpu/matmul.hpp"
+#include "core/cpu_features.hpp"
+#include "core/error.hpp"
+
+namespace gavel::cpu {
+namespace {
+
+struct Case {
+    MatmulIsa isa;
+    DType dtype;
+    int64_t n, k;
+};
+
+std::string case_name(const ::testing::TestParamInfo<Case>& info) {
+    const Case& c = info.param;
+    return std::string(matmul_isa_name(c.isa)) + "_" + std::string(dtype_name(c.dtype)) + "_n" + std::to_string(c.n) +
+           "_k" + std::to_string(c.k);
+}
+
+class MatmulPaths : public ::testing::TestWithParam<Case> {
+protected:
+    void SetUp() override {
+        if (!matmul_isa_supported(GetParam().isa)) GTEST_SKIP() << "CPU cannot run " << matmul_isa_name(GetParam().isa);
+        force_matmul_isa(GetParam().isa);
+    }
+    void TearDown() override {
+        reset_matmul_isa();
+        set_matmul_precision(MatmulPrecision::F32);
+    }
+};
+
+struct Stored {
+    std::vector<uint8_t> bytes;
+    std::vector<double> exact;  // the stored values, as the kernel sees them
+};
+
+Stored store(int64_t count, DType dtype, std::mt19937& rng) {
+    std::normal_distribution<float> dist(0.0f, 1.0f);
+    Stored s;
+    s.bytes.resize(size_t(count) * dtype_size(dtype));
+    s.exact.resize(size_t(count));
+    for (int64_t i = 0; i < count; ++i) {
+        float v = dist(rng);
+        if (dtype == DType::F32) {
+            std::memcpy(&s.bytes[size_t(i) * 4], &v, 4);
+            s.exact[size_t(i)] = v;
+        } else {
+            uint16_t h = dtype == DType::BF16 ? f32_to_bf16(v) : f32_to_f16(v);
+            std::memcpy(&s.bytes[size_t(i) * 2], &h, 2);
+            s.exact[size_t(i)] = dtype == DType::BF16 ? bf16_to_f32(h) : f16_to_f32(h);
+        }
+    }
+    return s;
+}
+
+// Runs linear for every m and bias choice and checks max |y - ref| / sum_t |x w| (+ |bias|) against
+// `rel_tol` (* sqrt(k)). With round_x the reference uses bf16-rounded activations (BF16 precision).
+void check(const Case& c, ThreadPool& pool, bool bf16_precision) {
+    const int64_t n = c.n, k = c.k;
+    std::mt19937 rng(uint32_t(n * 131 + k));
+    Stored w = store(n * k, c.dtype, rng);
+    Stored b = store(n, DType::F32, rng);
+    TensorView wv{c.dtype, {n, k}, w.bytes.data()};
+    TensorView bv{DType::F32, {n}, b.bytes.data()};
+    set_matmul_precision(bf16_precision ? MatmulPrecision::BF16 : MatmulPrecision::F32);
+    for (int64_t m : {1, 2, 3, 4, 5, 17, 64}) {
+        std::normal_distribution<float> dist(0.0f, 1.0f);
+        std::vector<float> x(size_t(m * k));
+        for (auto& v : x) v = dist(rng);
+        // BF16 precision applies to BF16 weights in the GEMM (m >= 4) on AVX512-BF16 CPUs only.
+        const bool rounded = bf16_precision && c.dtype == DType::BF16 && m >= 4 && c.isa == MatmulIsa::Avx512 &&
+                             cpu_features().avx512_bf16;
+        for (bool with_bias : {false, true}) {
+            std::vector<float> y(size_t(m * n), std::nanf(""));
+            linear(pool, x.data(), m, wv, with_bias ? &bv : nullptr, y.data());
+            double worst = 0, worst_unrounded = 0;
+            for (int64_t i = 0; i < m; ++i)
+                for (int64_t j = 0; j < n; ++j) {
+                    double ref = with_bias ? b.exact[size_t(j)] : 0.0, ref_unrounded = ref, mag = std::fabs(ref);
+                    for (int64_t t = 0; t < k; ++t) {
+                        const double xv = x[size_t(i * k + t)], wt = w.exact[size_t(j * k + t)];
+                        const double xr = rounded ? double(bf16_to_f32(f32_to_bf16(float(xv)))) : xv;
+                        ref += xr * wt;
+                        ref_unrounded += xv * wt;
+                        mag += std::fabs(xv * wt);
+                    }
+                    const double got = y[size_t(i * n + j)];
+                    ASSERT_FALSE(std::isnan(got)) << "m=" << m << " row " << i << " col " << j;
+                    worst = std::max(worst, std::fabs(got - ref) / std::max(mag, 1e-30));
+                    worst_unrounded = std::max(worst_unrounded, std::fabs(got - ref_unrounded) / std::max(mag, 1e-30));
+                }
+            // f32 accumulation of k products: expected error ~ eps * sqrt(k) relative to sum |x w|.
+            EXPECT_LE(worst, 1e-6 * std::sqrt(double(k))) << "m=" << m << " bias=" << with_bias << " rounded=" << rounded;
+            // Against the exact activations, BF16 precision is off by at most the rounding: bf16 keeps 8 significant bits, so
+            // |x - bf16(x)| <= 2^-8 |x| and the error is <= 2^-8 * sum |x w| (+ f32 accumulation).
+            EXPECT_LE(worst_unrounded, std::ldexp(1.0, -8) + 1e-6 * std::sqrt(double(k))) << "m=" << m;
+        }
+    }
+}
+
+TEST_P(MatmulPaths, F32PrecisionMatchesFloat64) {
+    ThreadPool pool(3);
+    check(GetParam(), pool, false);
+}
+
+// BF16 precision equals the exact product of bf16-rounded activations and the weights (to f32
+// accumulation error) where it applies, and is the F32 path elsewhere. Against the unrounded
+// activations its error is bounded by the rounding (2^-8 relative, below).
+TEST_P(MatmulPaths, Bf16PrecisionMatchesRoundedActivations) {
+    ThreadPool pool(2);
+    check(GetParam(), pool, true);
+}
+
+std::vector<Case> cases() {
+    std::vector<Case> out;
+    for (MatmulIsa isa : {MatmulIsa::Sse2, MatmulIsa::Avx2, MatmulIsa::Avx512})
+        for (DType dt : {DType::F32, DType::BF16, DType::F16})
+            for (auto [n, k] : {std::pair<int64_t, int64_t>{1, 1}, {37, 61}, {131, 300}, {67, 1043}})
+                out.push_back({isa, dt, n, k});
+    return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllPaths, MatmulPaths, ::testing::ValuesIn(cases()), case_name);
+
+TEST(MatmulIsa, ForcingAnUnsupportedIsaFails) {
+    if (matmul_isa_supported(MatmulIsa::Avx512)) GTEST_SKIP() << "every ISA is supported here";
+    EXPECT_THROW(force_matmul_isa(MatmulIsa::Avx512), Error);
+}
+
+TEST(MatmulIsa, BestIsUsedByDefaultAndForcingIsUndone) {
+    const MatmulIsa best = matmul_isa();
+    EXPECT_TRUE(matmul_isa_supported(best));
+    force_matmul_isa(MatmulIsa::Sse2);
+    EXPECT_EQ(matmul_isa(), MatmulIsa::Sse2);
+    reset_matmul_isa();
+    EXPECT_EQ(matmul_isa(), best);
+}
+
+}  // namespace
+}  // namespace gavel::cpu
