@@ -10,9 +10,9 @@
 // the block they sit in or the thread that runs them, so a row's output depends only on its own
 // query and its keys (padding and batching do not change a bit).
 //
-// exp: a vectorised 2^x (range reduction to [-0.5, 0.5] and Cephes' degree-6 polynomial) with a
-// relative error under 2.5e-7 (about 2 ulp), tested against exp2 in double; log2(e) is folded into
-// the query scale.
+// exp: a vectorised 2^x (range reduction to [-0.5, 0.5] and Cephes' degree-6 polynomial); against
+// exp2 in double over [-126, 127] its relative error is at most 7.9e-8 (0.93 ulp) with FMA and
+// 9.8e-8 (1.17 ulp) on the baseline path; log2(e) is folded into the query scale.
 #pragma once
 
 #include <cstdint>
