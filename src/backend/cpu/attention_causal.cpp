@@ -1,45 +1,34 @@
 #include "backend/cpu/attention_causal.hpp"
 
 #include <algorithm>
-#include <cmath>
+#include <atomic>
 #include <vector>
 
+#include "backend/cpu/attention_tile.hpp"
 #include "core/error.hpp"
 
 namespace gavel::cpu {
 
 namespace {
 
-float dot(const float* a, const float* b, int64_t n) {
-    float s = 0;
-#pragma omp simd reduction(+ : s)
-    for (int64_t i = 0; i < n; ++i) s += a[i] * b[i];
-    return s;
-}
+// A block of few query rows (decode: one token's heads of one group) over a long cache is split
+// into parts of this many keys, run as separate work items and merged, so that one token's
+// attention spreads over all threads. Whether and where a sequence splits depends only on its
+// own token count and length, never on the batch or the thread count.
+constexpr int64_t kSplitKeys = 512;
+static_assert(kSplitKeys % kTileKeys == 0);
 
-// One query row against positions [0, visible): softmax-weighted sum of the value rows into out.
-void attend(const float* q, const float* keys, const float* values, int64_t visible, int64_t kv_row,
-            int64_t head_dim, float scale, std::vector<float>& scores, float* out) {
-    scores.resize(size_t(visible));
-    float max_score = -INFINITY;
-    for (int64_t j = 0; j < visible; ++j) {
-        scores[size_t(j)] = dot(q, keys + j * kv_row, head_dim) * scale;
-        max_score = std::max(max_score, scores[size_t(j)]);
-    }
-    float sum = 0;
-    for (int64_t j = 0; j < visible; ++j) {
-        scores[size_t(j)] = std::exp(scores[size_t(j)] - max_score);
-        sum += scores[size_t(j)];
-    }
-    const float inv = 1.0f / sum;
-    std::fill(out, out + head_dim, 0.0f);
-    for (int64_t j = 0; j < visible; ++j) {
-        const float p = scores[size_t(j)] * inv;
-        const float* v = values + j * kv_row;
-#pragma omp simd
-        for (int64_t i = 0; i < head_dim; ++i) out[i] += p * v[i];
-    }
-}
+struct Item {
+    int64_t seq, group, row0, rows, part, parts;
+    int64_t cost;          // rows x keys, for scheduling the largest first
+    int64_t partial = -1;  // where a split item's results go in the partial buffer
+};
+
+// A block split into parts: part p's rows x head_dim outputs, then rows maxima, then rows sums,
+// sit at partial + p * rows * (head_dim + 2).
+struct SplitBlock {
+    int64_t seq, group, row0, rows, parts, partial;
+};
 
 }  // namespace
 
@@ -47,24 +36,95 @@ void attention_causal(ThreadPool& pool, std::span<const CausalAttentionSequence>
                       int64_t kv_heads, int64_t head_dim, float scale) {
     if (q_heads <= 0 || kv_heads <= 0 || head_dim <= 0 || q_heads % kv_heads)
         fail("attention: {} query heads must be a positive multiple of {} key/value heads", q_heads, kv_heads);
-    const int64_t group = q_heads / kv_heads;
-    const int64_t q_row = q_heads * head_dim, kv_row = kv_heads * head_dim;
-    // Work items are (sequence, token, head) triples, numbered through the prefix sums of tokens x heads.
-    std::vector<int64_t> first_item(sequences.size() + 1, 0);
-    for (size_t s = 0; s < sequences.size(); ++s)
-        first_item[s + 1] = first_item[s] + sequences[s].tokens * q_heads;
-    pool.parallel_for(size_t(first_item.back()), [&](size_t begin, size_t end) {
-        std::vector<float> scores;
-        size_t s = size_t(std::upper_bound(first_item.begin(), first_item.end(), int64_t(begin)) - first_item.begin()) - 1;
-        for (size_t item = begin; item < end; ++item) {
-            while (int64_t(item) >= first_item[s + 1]) ++s;
-            const CausalAttentionSequence& seq = sequences[s];
-            const int64_t local = int64_t(item) - first_item[s];
-            const int64_t t = local / q_heads, h = local % q_heads, g = h / group;
-            attend(seq.q + t * q_row + h * head_dim, seq.keys + g * head_dim, seq.values + g * head_dim,
-                   seq.first_position + t + 1, kv_row, head_dim, scale, scores, seq.out + t * q_row + h * head_dim);
+    const int64_t group = q_heads / kv_heads, d = head_dim;
+    const int64_t q_row = q_heads * d, kv_row = kv_heads * d;
+
+    // Work items: (sequence, key/value head, block of up to kTileRows rows, key part). A block's rows
+    // run through (token, head of the group), so the group's heads share each key/value tile.
+    std::vector<Item> items;
+    std::vector<SplitBlock> split_blocks;
+    int64_t partial_floats = 0;
+    for (size_t s = 0; s < sequences.size(); ++s) {
+        const CausalAttentionSequence& seq = sequences[s];
+        if (seq.tokens <= 0) continue;
+        const int64_t rows_total = seq.tokens * group, visible = seq.first_position + seq.tokens;
+        const int64_t parts = rows_total <= kTileRows ? (visible + kSplitKeys - 1) / kSplitKeys : 1;
+        for (int64_t g = 0; g < kv_heads; ++g)
+            for (int64_t row0 = 0; row0 < rows_total; row0 += kTileRows) {
+                const int64_t rows = std::min<int64_t>(kTileRows, rows_total - row0);
+                const int64_t keys = seq.first_position + (row0 + rows - 1) / group + 1;
+                if (parts > 1) split_blocks.push_back({int64_t(s), g, row0, rows, parts, partial_floats});
+                for (int64_t p = 0; p < parts; ++p) {
+                    Item item{int64_t(s), g, row0, rows, p, parts, rows * std::min(kSplitKeys, keys), -1};
+                    if (parts == 1) {
+                        item.cost = rows * keys;
+                    } else {
+                        item.partial = partial_floats;
+                        partial_floats += rows * (d + 2);
+                    }
+                    items.push_back(item);
+                }
+            }
+    }
+    if (items.empty()) return;
+    std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.cost > b.cost; });
+    std::vector<float> partials(static_cast<size_t>(partial_floats));
+
+    // Threads take items in turn (largest first) until none is left.
+    std::atomic<size_t> next{0};
+    pool.parallel_for(pool.size(), [&](size_t, size_t) {
+        const float* q[kTileRows];
+        float* out[kTileRows];
+        int64_t last_key[kTileRows];
+        for (size_t n = next++; n < items.size(); n = next++) {
+            const Item& item = items[n];
+            const CausalAttentionSequence& seq = sequences[size_t(item.seq)];
+            for (int64_t i = 0; i < item.rows; ++i) {
+                const int64_t r = item.row0 + i, t = r / group, h = item.group * group + r % group;
+                q[i] = seq.q + t * q_row + h * d;
+                out[i] = item.partial >= 0 ? &partials[size_t(item.partial + i * d)] : seq.out + t * q_row + h * d;
+                last_key[i] = seq.first_position + t;
+            }
+            AttentionTile tile;
+            tile.rows = int(item.rows);
+            tile.q = q;
+            tile.out = out;
+            tile.last_key = last_key;
+            tile.k = seq.keys + item.group * d;
+            tile.k_stride = kv_row;
+            tile.v = seq.values + item.group * d;
+            tile.v_stride = kv_row;
+            const int64_t keys = last_key[item.rows - 1] + 1;
+            tile.key_begin = item.part * kSplitKeys;
+            tile.key_end = item.parts == 1 ? keys : std::min(keys, (item.part + 1) * kSplitKeys);
+            if (item.partial >= 0) {
+                tile.partial_max = &partials[size_t(item.partial + item.rows * d)];
+                tile.partial_sum = tile.partial_max + item.rows;
+            }
+            attend_tile(tile, d, scale);
         }
     });
+
+    // Merge the parts of split blocks (small: a few rows per sequence and head group).
+    std::vector<float> part_out, part_max, part_sum;
+    for (const SplitBlock& b : split_blocks) {
+        const CausalAttentionSequence& seq = sequences[size_t(b.seq)];
+        const int64_t part_floats = b.rows * (d + 2);
+        part_out.resize(size_t(b.parts * d));
+        part_max.resize(size_t(b.parts));
+        part_sum.resize(size_t(b.parts));
+        for (int64_t i = 0; i < b.rows; ++i) {
+            for (int64_t p = 0; p < b.parts; ++p) {
+                const float* base = &partials[size_t(b.partial + p * part_floats)];
+                std::copy_n(base + i * d, d, &part_out[size_t(p * d)]);
+                part_max[size_t(p)] = base[b.rows * d + i];
+                part_sum[size_t(p)] = base[b.rows * d + b.rows + i];
+            }
+            const int64_t r = b.row0 + i, t = r / group, h = b.group * group + r % group;
+            merge_attention_parts(part_out.data(), d, part_max.data(), part_sum.data(), b.parts, d,
+                                  seq.out + t * q_row + h * d);
+        }
+    }
 }
 
 }  // namespace gavel::cpu
