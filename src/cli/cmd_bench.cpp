@@ -58,9 +58,10 @@ Stat stat_of(const std::vector<double>& xs) {
     return s;
 }
 
-// Runs `once` one time as a warm-up, then `repetitions` times, and returns the seconds of each timed run.
-std::vector<double> time_runs(int64_t repetitions, const std::function<void()>& once) {
-    once();
+// Runs `once` one time as a warm-up (unless `warmup` is false), then `repetitions` times, and returns
+// the seconds of each timed run.
+std::vector<double> time_runs(int64_t repetitions, bool warmup, const std::function<void()>& once) {
+    if (warmup) once();
     std::vector<double> seconds;
     for (int64_t r = 0; r < repetitions; ++r) {
         auto start = std::chrono::steady_clock::now();
@@ -106,7 +107,7 @@ long long positive_option(const Options& opts, const std::string& name) {
     return v;
 }
 
-BenchResult bench_qwen2(const fs::path& path, const Options& opts, ThreadPool& pool, int64_t repetitions) {
+BenchResult bench_qwen2(const fs::path& path, const Options& opts, ThreadPool& pool, int64_t repetitions, bool warmup) {
     const auto model = Qwen2Model::open(path);
     const auto& config = model.config();
     BenchResult r;
@@ -132,7 +133,7 @@ BenchResult bench_qwen2(const fs::path& path, const Options& opts, ThreadPool& p
         auto logits = model.forward(pool, std::span(&chunk, 1));
         if (logits.size() != 1 || logits[0].size() != size_t(config.vocab_size)) fail("bench: prefill returned no logits");
     };
-    r.prefill = rate_of(time_runs(repetitions, prefill_once), r.prompt_tokens);
+    r.prefill = rate_of(time_runs(repetitions, warmup, prefill_once), r.prompt_tokens);
 
     // Generation: single-token steps, each feeding a random token (no sampling, as llama-bench's
     // tg test), after an untimed short prompt.
@@ -152,14 +153,14 @@ BenchResult bench_qwen2(const fs::path& path, const Options& opts, ThreadPool& p
         }
         if (timed) decode_seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     };
-    decode_run(false);
+    if (warmup) decode_run(false);
     for (int64_t i = 0; i < repetitions; ++i) decode_run(true);
     r.decode = rate_of(decode_seconds, r.gen_tokens);
     return r;
 }
 
 // jina-embeddings-v3 (`judge` empty) or a JinaJudge: one input of --encode-tokens tokens.
-BenchResult bench_jina(const fs::path& dir, const Options& opts, ThreadPool& pool, int64_t repetitions,
+BenchResult bench_jina(const fs::path& dir, const Options& opts, ThreadPool& pool, int64_t repetitions, bool warmup,
                        const std::optional<JinaJudgeConfig>& judge) {
     JinaEmbeddingsConfig config;
     if (judge) {
@@ -194,14 +195,14 @@ BenchResult bench_jina(const fs::path& dir, const Options& opts, ThreadPool& poo
     if (judge && !opts.has("--encoder-only")) {
         r.architecture = std::string(architecture_name(Architecture::JinaJudge));
         const auto model = JinaJudgeModel::load(checkpoint, *judge, config);
-        seconds = time_runs(repetitions, [&] {
+        seconds = time_runs(repetitions, warmup, [&] {
             auto logits = model.classify(pool, batch);
             if (logits.size() != 1) fail("bench: the judge returned no logits");
         });
     } else {
         r.architecture = std::string(architecture_name(Architecture::JinaEmbeddings));
         const auto encoder = XlmRobertaEncoder::load(checkpoint, config);
-        seconds = time_runs(repetitions, [&] {
+        seconds = time_runs(repetitions, warmup, [&] {
             auto hidden = encoder.forward(pool, batch);
             if (hidden.size() != size_t(r.encode_tokens * config.hidden_size)) fail("bench: the encoder returned no states");
         });
@@ -233,8 +234,9 @@ int run_bench(int argc, char** argv) {
                                        "MODEL/encoder/, else jinaai/jina-embeddings-v3)")
         .value("--threads", "N", "worker threads (0: all cores)", "0")
         .value("--repetitions", "R", "timed runs of each test, after one warm-up run", "5")
+        .flag("--no-warmup", "skip the warm-up run (as llama-bench's --no-warmup)")
         .flag("--json", "print one JSON object instead of the table")
-        .epilog("JSON keys: model, architecture, threads, repetitions, prompt_tokens, gen_tokens, encode_tokens,\n"
+        .epilog("JSON keys: model, architecture, threads, repetitions, warmup, prompt_tokens, gen_tokens, encode_tokens,\n"
                 "prefill_tok_s, prefill_tok_s_sd, decode_tok_s, decode_tok_s_sd, encode_s, encode_s_sd (null where\n"
                 "the test does not apply), peak_rss_bytes (getrusage ru_maxrss), weight_bytes, parameters.");
     opts.parse(argc, argv);
@@ -242,15 +244,16 @@ int run_bench(int argc, char** argv) {
     const long long threads = opts.get_int("--threads");
     if (threads < 0) throw UsageError{"--threads must not be negative"};
     const int64_t repetitions = positive_option(opts, "--repetitions");
+    const bool warmup = !opts.has("--no-warmup");
 
     const fs::path path = resolve_model_arg(opts.get("--model"));
     const fs::path dir = fs::is_directory(path) ? path : path.parent_path();
     const ModelConfig config = read_model_config(dir);
     ThreadPool pool(static_cast<size_t>(threads));
     BenchResult r;
-    if (std::holds_alternative<Qwen2Config>(config)) r = bench_qwen2(path, opts, pool, repetitions);
-    else if (auto* judge = std::get_if<JinaJudgeConfig>(&config)) r = bench_jina(dir, opts, pool, repetitions, *judge);
-    else r = bench_jina(dir, opts, pool, repetitions, std::nullopt);
+    if (std::holds_alternative<Qwen2Config>(config)) r = bench_qwen2(path, opts, pool, repetitions, warmup);
+    else if (auto* judge = std::get_if<JinaJudgeConfig>(&config)) r = bench_jina(dir, opts, pool, repetitions, warmup, *judge);
+    else r = bench_jina(dir, opts, pool, repetitions, warmup, std::nullopt);
     const uint64_t peak_rss = peak_rss_bytes();
 
     if (opts.has("--json")) {
@@ -259,6 +262,7 @@ int run_bench(int argc, char** argv) {
         out["architecture"] = r.architecture;
         out["threads"] = pool.size();
         out["repetitions"] = repetitions;
+        out["warmup"] = warmup;
         auto put = [&](const char* key, const std::optional<Stat>& s, int64_t tokens, const char* tokens_key) {
             out[tokens_key] = s ? OrderedJson(tokens) : OrderedJson(nullptr);
             out[key] = s ? OrderedJson(s->mean) : OrderedJson(nullptr);
@@ -273,8 +277,9 @@ int run_bench(int argc, char** argv) {
         std::printf("%s\n", out.dump().c_str());
         return 0;
     }
-    std::string table = fmt::format("{} ({}), {} threads, {} runs after a warm-up\n", opts.get("--model"),
-                                    r.architecture, pool.size(), repetitions);
+    std::string table = fmt::format("{} ({}), {} threads, {} run{}{}\n", opts.get("--model"), r.architecture,
+                                    pool.size(), repetitions, repetitions == 1 ? "" : "s",
+                                    warmup ? " after a warm-up" : ", no warm-up");
     table += fmt::format("  {:<14} {:>12}   {:<10} {}\n", "test", "mean", "± sd", "unit");
     if (r.prefill)
         table += fmt::format("  {:<14} {:>12.2f} ± {:<10.2f} tok/s\n", fmt::format("pp{}", r.prompt_tokens), r.prefill->mean,

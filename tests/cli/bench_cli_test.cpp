@@ -52,6 +52,7 @@ TEST(BenchCli, Qwen2JsonHasPrefillAndDecode) {
     EXPECT_EQ(j["parameters"], 19534400);
     EXPECT_EQ(j["threads"], 2);
     EXPECT_EQ(j["repetitions"], 2);
+    EXPECT_EQ(j["warmup"], true);
     EXPECT_EQ(j["prompt_tokens"], 24);
     EXPECT_EQ(j["gen_tokens"], 4);
     EXPECT_EQ(j["model"], (dir / "q").string());
@@ -64,12 +65,13 @@ TEST(BenchCli, Qwen2Table) {
     ScratchDir dir;
     make_model(dir, "qwen2", "q");
     auto r = run_gavel({"bench", "--model", (dir / "q").string(), "--prompt-tokens", "8", "--gen-tokens", "2",
-                        "--repetitions", "1", "--threads", "1"},
+                        "--repetitions", "1", "--threads", "1", "--no-warmup"},
                        dir.path());
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_NE(r.out.find("pp8"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("tg2"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("tok/s"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("1 run, no warm-up"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("peak resident memory"), std::string::npos) << r.out;
     EXPECT_EQ(r.out.find("encode"), std::string::npos) << r.out;
 }
