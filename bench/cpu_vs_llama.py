@@ -254,7 +254,7 @@ def main():
         summary["rows"].append({"test": row.name, "unit": row.unit, "gavel": row.gavel, "llama": row.llama,
                                 "ratio": ratio, "gavel_fraction_of_limit": gf, "llama_fraction_of_limit": lf,
                                 "flops": row.work})
-    lines.append(f"(ratio > 1: gavel faster; limit: {'GB/s vs memory read' } for tg, GFLOP/s vs FMA (F32) or "
+    lines.append(f"(ratio > 1: gavel faster; limit: GB/s vs memory read for tg, GFLOP/s vs FMA (F32) or "
                  f"BF16-dot peak for pp/encode; model preparation {prep_s:.0f} s, runs "
                  f"{time.time() - started - prep_s:.0f} s)")
     print("\n".join(lines))
