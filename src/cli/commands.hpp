@@ -27,5 +27,6 @@ int run_eval(int argc, char** argv);
 int run_arena(int argc, char** argv);
 int run_tokenize(int argc, char** argv);
 int run_embed(int argc, char** argv);
+int run_bench(int argc, char** argv);
 
 }  // namespace gavel::cli

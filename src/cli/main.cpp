@@ -25,6 +25,7 @@ constexpr Command kCommands[] = {
     {"tokenize", "tokenize JSON lines with a tokenizer.json, or decode ids", run_tokenize},
     {"inspect", "show a model's architecture, config, parameter counts and tensors", run_inspect},
     {"download", "download a model from the Hugging Face hub into the shared cache", run_download},
+    {"bench", "measure a model's speed here: prefill and decode tok/s, encoder seconds per input", run_bench},
     {"version", "print the version and the CPU features in use", run_version},
     {"make-model", "write a random-weight test model from a seed (real names and shapes)", run_make_model, true},
 };

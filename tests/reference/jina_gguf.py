@@ -2,9 +2,11 @@
 jina-bert-v3), for the encoder parity test against llama.cpp.
 
 usage: PYTHONPATH=<llama.cpp>/gguf-py /usr/bin/python3 jina_gguf.py CHECKPOINT ENCODER_CONFIG OUT.gguf [--task T]
+                                                                   [--outtype f32|bf16|q8_0]
 
 How the GGUF makes llama.cpp compute the model's math (the parity test relies on each point):
-- Weights are stored as F32 holding exactly the checkpoint's BF16 values. With BF16 weights
+- Weights are stored (by default, --outtype f32; the benchmarks ask for bf16 or q8_0, see
+  gguf_outtype.py) as F32 holding exactly the checkpoint's BF16 values. With BF16 weights
   llama.cpp's CPU matmul would also round the activations to BF16 (its vec_dot type), which the
   reference and gavel do not do; F32 storage keeps the weights bit-identical and the products f32.
 - A task's LoRA is merged here, in numpy, into every weight it touches (W + (B @ A) * alpha/r,
@@ -19,9 +21,9 @@ import argparse
 import json
 import sys
 
-import numpy as np
 import gguf
 
+from gguf_outtype import OUTTYPES, add_weight, file_type
 from jina_checkpoint import Checkpoint, JinaEncoderWeights
 
 
@@ -31,6 +33,7 @@ def main():
     ap.add_argument("config")
     ap.add_argument("out")
     ap.add_argument("--task")
+    ap.add_argument("--outtype", choices=OUTTYPES, default="f32")
     args = ap.parse_args()
 
     with open(args.config) as f:
@@ -49,7 +52,7 @@ def main():
     writer.add_rope_freq_base(cfg.get("rotary_emb_base", 10000.0))
     writer.add_causal_attention(False)
     writer.add_pooling_type(gguf.PoolingType.MEAN)
-    writer.add_file_type(gguf.LlamaFileType.ALL_F32)
+    writer.add_file_type(file_type(gguf, args.outtype))
     writer.add_tokenizer_model("none")
     writer.add_vocab_size(cfg["vocab_size"])
     writer.add_token_type_count(cfg.get("type_vocab_size", 1))
@@ -58,7 +61,7 @@ def main():
     T = gguf.MODEL_TENSOR
 
     def put(name, array):
-        writer.add_tensor(name, np.ascontiguousarray(array, dtype=np.float32))
+        add_weight(writer, gguf, name, array, args.outtype, keep_f32=name.startswith(names[T.TOKEN_TYPES]))
 
     put(names[T.TOKEN_EMBD] + ".weight", w.embedding("roberta.embeddings.word_embeddings"))
     put(names[T.TOKEN_TYPES] + ".weight", w.embedding("roberta.embeddings.token_type_embeddings"))

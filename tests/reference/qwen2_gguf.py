@@ -1,13 +1,14 @@
 #!/usr/bin/python3
 """Test peer: writes a Hugging Face Qwen2 checkpoint (config.json, model.safetensors or sharded, and a
-tokenizer.json) as an f32 GGUF that llama.cpp loads, with the gguf package of the llama.cpp source that
+tokenizer.json) as a GGUF that llama.cpp loads, with the gguf package of the llama.cpp source that
 node-llama-cpp bundles. Weights are read with numpy from the safetensors bytes (no safetensors package)
-and widened to f32, so llama.cpp and gavel compute with the very same numbers.
+and widened to f32, so llama.cpp and gavel compute with the very same numbers (the parity tests); the
+benchmarks write --outtype bf16 or q8_0 instead (see gguf_outtype.py).
 
 Qwen2's q/k rows need no permutation: llama.cpp runs its qwen2 graph with NeoX (rotate-half) RoPE,
 the layout of the Hugging Face weights.
 
-usage: qwen2_gguf.py MODEL_DIR TOKENIZER_JSON OUT.gguf LLAMA_SOURCE_DIR
+usage: qwen2_gguf.py MODEL_DIR TOKENIZER_JSON OUT.gguf LLAMA_SOURCE_DIR [--outtype f32|bf16|q8_0]
 """
 import json
 import os
@@ -15,6 +16,8 @@ import struct
 import sys
 
 import numpy as np
+
+from gguf_outtype import OUTTYPES, add_weight, file_type
 
 
 def read_safetensors(path):
@@ -55,7 +58,17 @@ def read_checkpoint(model_dir):
 
 
 def main():
-    model_dir, tokenizer_path, out_path, llama_dir = sys.argv[1:5]
+    args = sys.argv[1:]
+    outtype = "f32"
+    if "--outtype" in args:
+        i = args.index("--outtype")
+        if i + 1 >= len(args) or args[i + 1] not in OUTTYPES:
+            raise SystemExit(f"qwen2_gguf.py: --outtype must be one of {', '.join(OUTTYPES)}")
+        outtype = args[i + 1]
+        del args[i:i + 2]
+    if len(args) != 4:
+        raise SystemExit("usage: qwen2_gguf.py MODEL_DIR TOKENIZER_JSON OUT.gguf LLAMA_SOURCE_DIR [--outtype f32|bf16|q8_0]")
+    model_dir, tokenizer_path, out_path, llama_dir = args
     sys.path.insert(0, os.path.join(llama_dir, "gguf-py"))
     import gguf
 
@@ -75,7 +88,7 @@ def main():
     writer.add_head_count_kv(config.get("num_key_value_heads", config["num_attention_heads"]))
     writer.add_rope_freq_base(float(config.get("rope_theta", 10000.0)))
     writer.add_layer_norm_rms_eps(float(config.get("rms_norm_eps", 1e-6)))
-    writer.add_file_type(gguf.LlamaFileType.ALL_F32)
+    writer.add_file_type(file_type(gguf, outtype))
 
     # The vocabulary as convert_hf_to_gguf lays it out: every id up to vocab_size, ids the tokenizer
     # does not define as unused "[PAD{id}]" tokens.
@@ -115,13 +128,13 @@ def main():
         "mlp.down_proj.weight": "ffn_down.weight",
     }
     for hf, gg in names.items():
-        writer.add_tensor(gg, np.ascontiguousarray(tensors[prefix + hf], dtype=np.float32))
+        add_weight(writer, gguf, gg, tensors[prefix + hf], outtype)
     if "lm_head.weight" in tensors and not config.get("tie_word_embeddings", False):
-        writer.add_tensor("output.weight", np.ascontiguousarray(tensors["lm_head.weight"], dtype=np.float32))
+        add_weight(writer, gguf, "output.weight", tensors["lm_head.weight"], outtype)
     for layer in range(config["num_hidden_layers"]):
         for hf, gg in per_layer.items():
             t = tensors[f"{prefix}layers.{layer}.{hf}"]
-            writer.add_tensor(f"blk.{layer}.{gg}", np.ascontiguousarray(t, dtype=np.float32))
+            add_weight(writer, gguf, f"blk.{layer}.{gg}", t, outtype)
 
     writer.write_header_to_file()
     writer.write_kv_data_to_file()

@@ -1,0 +1,267 @@
+#!/usr/bin/python3
+"""gavel vs llama.cpp's own llama-bench on this CPU: the same random-weight models, the same token
+counts, the same thread count, runs interleaved (gavel, llama, llama, gavel, ... one timed run each
+per round after a warm-up) because the machine drifts by 10-25% between minutes. Driven by
+bench/cpu_vs_llama.sh, which builds what it needs; see there for usage.
+
+Rows: Qwen2-0.5B shape prompt processing (pp512) and generation (tg128) in BF16 and F32; the
+jina-embeddings-v3 encoder (full shape, BF16) on one input of 1024 and of 4096 tokens; and, gavel
+only, a JinaJudge pair (encoder + head) of 1024 tokens. For each: gavel and llama.cpp as mean ± sd
+over the rounds, their ratio (> 1: gavel faster), and the fraction of this machine's limit each
+reaches, measured by bench/machine_peak at the start:
+  prefill / encode: GFLOP/s against the peak of the FMA units (F32) or of AVX512-BF16 dot products
+      (BF16), FLOPs = 2 x parameters in matmuls x tokens + attention (QK^T and PV; causal: half);
+  decode: GB/s against memory read bandwidth, bytes = the weight file's tensor bytes x tok/s.
+"""
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def run(cmd, **kw):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    if r.returncode != 0:
+        raise SystemExit(f"cpu_vs_llama: {' '.join(cmd)} failed ({r.returncode}): {r.stderr.strip()[-2000:]}")
+    return r.stdout
+
+
+# ---- models -------------------------------------------------------------------------------------
+
+def make_model(gavel, out, arch, size, dtype):
+    if os.path.exists(os.path.join(out, ".complete")):
+        return
+    log(f"making {arch} {size} {dtype} in {out}")
+    run([gavel, "make-model", "--arch", arch, "--size", size, "--dtype", dtype, "--out", out])
+    open(os.path.join(out, ".complete"), "w").close()
+
+
+def convert(cmd, out, env=None):
+    if os.path.exists(out):
+        return
+    log(f"writing {out}")
+    tmp = out + ".tmp"
+    run([a if a != "OUT" else tmp for a in cmd], env=env)
+    os.rename(tmp, out)
+
+
+# ---- FLOPs --------------------------------------------------------------------------------------
+
+def qwen2_prefill_flops(cfg, n):
+    h, inter, layers = cfg["hidden_size"], cfg["intermediate_size"], cfg["num_hidden_layers"]
+    heads = cfg["num_attention_heads"]
+    kv = cfg.get("num_key_value_heads", heads)
+    hd = cfg.get("head_dim", h // heads)
+    per_layer = h * heads * hd + 2 * h * kv * hd + heads * hd * h + 3 * h * inter
+    matmul = 2 * n * layers * per_layer + 2 * h * cfg["vocab_size"]  # lm_head: last token only
+    attention = layers * 2 * heads * hd * n * (n + 1)  # QK^T and PV over the causal half, 2 FLOPs each
+    return matmul + attention
+
+
+def jina_encode_flops(cfg, n):
+    h, inter, layers = cfg["hidden_size"], cfg["intermediate_size"], cfg["num_hidden_layers"]
+    per_layer = 3 * h * h + h * h + 2 * h * inter
+    return 2 * n * layers * per_layer + layers * 4 * h * n * n
+
+
+# ---- runners ------------------------------------------------------------------------------------
+
+def gavel_bench(gavel, model, threads, extra, warmup=True):
+    cmd = [gavel, "bench", "--model", model, "--threads", str(threads), "--repetitions", "1", "--json"] + extra
+    if not warmup:
+        cmd.append("--no-warmup")
+    return json.loads(run(cmd))
+
+
+def llama_bench(llama, gguf, threads, extra, warmup=True):
+    cmd = [llama, "-m", gguf, "-t", str(threads), "-r", "1", "-o", "jsonl"] + extra
+    if not warmup:
+        cmd.append("--no-warmup")
+    tests = [json.loads(line) for line in run(cmd).splitlines() if line.startswith("{")]
+    if not tests:
+        raise SystemExit(f"cpu_vs_llama: {' '.join(cmd)} printed no results")
+    return tests
+
+
+class Row:
+    """One line of the table: a metric measured on both sides (or gavel only)."""
+
+    def __init__(self, name, unit, precision, kind, work):
+        self.name, self.unit, self.precision, self.kind = name, unit, precision, kind
+        self.work = work  # FLOPs per input (prefill/encode) or None (decode: bytes come from the runs)
+        self.gavel, self.llama = [], []
+        self.gavel_bytes = self.llama_bytes = None
+
+
+def mean_sd(xs):
+    if not xs:
+        return None, None
+    return statistics.fmean(xs), (statistics.stdev(xs) if len(xs) > 1 else 0.0)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--gavel", required=True)
+    ap.add_argument("--llama-bench", required=True)
+    ap.add_argument("--llama-source", required=True, help="the llama.cpp source (its gguf-py writes the GGUFs)")
+    ap.add_argument("--machine-peak", required=True)
+    ap.add_argument("--tokenizer", required=True, help="a Qwen2 tokenizer.json for the Qwen2 GGUF's vocabulary")
+    ap.add_argument("--work", required=True, help="folder for the models and GGUFs (kept: a rerun reuses them)")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 3; --quick: 1)")
+    ap.add_argument("--quick", action="store_true",
+                    help="1 round; BF16 only; pp512, tg32, jina 1024 only (a smoke run, not figures to quote)")
+    ap.add_argument("--json-out", help="also write every run's figures here")
+    args = ap.parse_args()
+    rounds = args.rounds or (1 if args.quick else 3)
+    threads = args.threads
+    gen_tokens = 32 if args.quick else 128
+    prompt_tokens = 512
+    encode_lengths = [1024] if args.quick else [1024, 4096]
+    precisions = ["bf16"] if args.quick else ["bf16", "f32"]
+    started = time.time()
+
+    os.makedirs(args.work, exist_ok=True)
+    py = "/usr/bin/python3"
+    ref = os.path.join(ROOT, "tests", "reference")
+    env = dict(os.environ, PYTHONPATH=os.path.join(args.llama_source, "gguf-py"))
+
+    # Models (same seed: the F32 model holds the BF16 model's values widened) and their GGUFs.
+    qwen = {}
+    for p in precisions:
+        d = os.path.join(args.work, f"qwen2-0.5b-{p}")
+        make_model(args.gavel, d, "qwen2", "0.5b", p)
+        g = os.path.join(args.work, f"qwen2-0.5b-{p}.gguf")
+        convert([py, os.path.join(ref, "qwen2_gguf.py"), d, args.tokenizer, "OUT", args.llama_source, "--outtype", p], g)
+        qwen[p] = (d, g)
+    judge = os.path.join(args.work, "jina-judge-full-bf16")
+    make_model(args.gavel, judge, "jina-judge", "full", "bf16")
+    jina_gguf = os.path.join(args.work, "jina-v3-full-bf16.gguf")
+    convert([py, os.path.join(ref, "jina_gguf.py"), os.path.join(judge, "model.safetensors"),
+             os.path.join(judge, "encoder", "config.json"), "OUT", "--outtype", "bf16"], jina_gguf, env=env)
+    prep_s = time.time() - started
+
+    log("measuring the machine's limits (bench/machine_peak)")
+    peak = json.loads(run([args.machine_peak, "--threads", str(threads), "--trials", "5", "--seconds", "0.3"]))
+    t = str(threads)
+    limits = {"f32": peak["fma_f32_gflops"][t] if peak["fma_f32_gflops"] else None,
+              "bf16": (peak["bf16_dot_gflops"] or {}).get(t), "mem": peak["mem_read_gbs"][t]}
+
+    with open(os.path.join(qwen[precisions[0]][0], "config.json")) as f:
+        qcfg = json.load(f)
+    with open(os.path.join(judge, "encoder", "config.json")) as f:
+        jcfg = json.load(f)
+
+    rows, jobs = [], []
+    for p in precisions:
+        d, g = qwen[p]
+        pp = Row(f"qwen2-0.5b {p.upper()} pp{prompt_tokens}", "tok/s", p, "prefill", qwen2_prefill_flops(qcfg, prompt_tokens))
+        tg = Row(f"qwen2-0.5b {p.upper()} tg{gen_tokens}", "tok/s", p, "decode", None)
+        rows += [pp, tg]
+
+        def gavel_qwen(pp=pp, tg=tg, d=d):
+            j = gavel_bench(args.gavel, d, threads, ["--prompt-tokens", str(prompt_tokens), "--gen-tokens", str(gen_tokens)])
+            pp.gavel.append(j["prefill_tok_s"])
+            tg.gavel.append(j["decode_tok_s"])
+            tg.gavel_bytes = j["weight_bytes"]
+
+        def llama_qwen(pp=pp, tg=tg, g=g):
+            for test in llama_bench(args.llama_bench, g, threads, ["-p", str(prompt_tokens), "-n", str(gen_tokens)]):
+                if test["n_prompt"] > 0:
+                    pp.llama.append(test["avg_ts"])
+                else:
+                    tg.llama.append(test["avg_ts"])
+                    tg.llama_bytes = test["model_size"]
+
+        jobs.append((gavel_qwen, llama_qwen, True))
+    for n in encode_lengths:
+        row = Row(f"jina-v3 BF16 encode {n}", "s", "bf16", "encode", jina_encode_flops(jcfg, n))
+        rows.append(row)
+        # The long input costs tens of seconds a run: no warm-up there (the weights are resident by then).
+        warm = n <= 1024
+
+        def gavel_jina(row=row, n=n, warm=warm):
+            j = gavel_bench(args.gavel, judge, threads, ["--encode-tokens", str(n), "--encoder-only"], warm)
+            row.gavel.append(j["encode_s"])
+
+        def llama_jina(row=row, n=n, warm=warm):
+            test = llama_bench(args.llama_bench, jina_gguf, threads,
+                               ["-embd", "1", "-p", str(n), "-n", "0", "-b", str(n), "-ub", str(n)], warm)[0]
+            row.llama.append(test["avg_ns"] / 1e9)
+
+        jobs.append((gavel_jina, llama_jina, warm))
+    pair = Row("JinaJudge BF16 pair 1024 (gavel only)", "s", "bf16", "encode", None)
+    rows.append(pair)
+
+    def gavel_pair():
+        pair.gavel.append(gavel_bench(args.gavel, judge, threads, ["--encode-tokens", "1024"])["encode_s"])
+
+    jobs.append((gavel_pair, None, True))
+
+    for r in range(rounds):
+        log(f"round {r + 1}/{rounds} ({time.time() - started:.0f} s)")
+        for gavel_job, llama_job, _ in jobs:
+            order = [gavel_job, llama_job] if r % 2 == 0 else [llama_job, gavel_job]
+            for job in order:
+                if job:
+                    job()
+
+    def fraction(row, value, side):
+        if value is None:
+            return None
+        if row.kind == "decode":
+            weight_bytes = row.gavel_bytes if side == "gavel" else row.llama_bytes
+            return weight_bytes * value / 1e9 / limits["mem"] if weight_bytes and limits["mem"] else None
+        limit = limits[row.precision]
+        if not limit or row.work is None:
+            return None
+        per_s = row.work / value if row.unit == "s" else row.work * value / prompt_tokens
+        return per_s / 1e9 / limit
+
+    def fmt(m, s, unit):
+        if m is None:
+            return "-"
+        return f"{m:.3f} ± {s:.3f} s" if unit == "s" else f"{m:.2f} ± {s:.2f} tok/s"
+
+    def pct(x):
+        return "-" if x is None else f"{100 * x:.0f}%"
+
+    lines = [f"gavel vs llama.cpp llama-bench, {threads} threads, {rounds} interleaved round(s), "
+             f"{peak['cpu']} ({peak['isa']}); limits at {threads} threads: f32 FMA {limits['f32']} GFLOP/s, "
+             f"BF16 dot {limits['bf16']} GFLOP/s, memory read {limits['mem']} GB/s",
+             f"{'test':<38} {'gavel':>24} {'llama.cpp':>24} {'ratio':>6} {'gavel/limit':>11} {'llama/limit':>11}"]
+    summary = {"threads": threads, "rounds": rounds, "machine_peak": peak, "rows": []}
+    for row in rows:
+        gm, gs = mean_sd(row.gavel)
+        lm, ls = mean_sd(row.llama)
+        ratio = None
+        if gm and lm:
+            ratio = gm / lm if row.unit == "tok/s" else lm / gm
+        gf, lf = fraction(row, gm, "gavel"), fraction(row, lm, "llama")
+        lines.append(f"{row.name:<38} {fmt(gm, gs, row.unit):>24} {fmt(lm, ls, row.unit):>24} "
+                     f"{'-' if ratio is None else f'{ratio:.2f}x':>6} {pct(gf):>11} {pct(lf):>11}")
+        summary["rows"].append({"test": row.name, "unit": row.unit, "gavel": row.gavel, "llama": row.llama,
+                                "ratio": ratio, "gavel_fraction_of_limit": gf, "llama_fraction_of_limit": lf,
+                                "flops": row.work})
+    lines.append(f"(ratio > 1: gavel faster; limit: GB/s vs memory read for tg, GFLOP/s vs FMA (F32) or "
+                 f"BF16-dot peak for pp/encode; model preparation {prep_s:.0f} s, runs "
+                 f"{time.time() - started - prep_s:.0f} s)")
+    print("\n".join(lines))
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump(summary, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
