@@ -119,6 +119,9 @@ def main():
     ap.add_argument("--tokenizer", required=True, help="a Qwen2 tokenizer.json for the Qwen2 GGUF's vocabulary")
     ap.add_argument("--work", required=True, help="folder for the models and GGUFs (kept: a rerun reuses them)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--gavel-matmul", choices=["f32", "bf16"], default="bf16",
+                    help="gavel's products for BF16 weights: bf16 rounds activations to bf16 as llama.cpp's BF16 "
+                         "path does (equal precision, the default here); f32 keeps them f32 (gavel's default)")
     ap.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 3; --quick: 1)")
     ap.add_argument("--quick", action="store_true",
                     help="1 round; BF16 only; pp512, tg32, jina 1024 only (a smoke run, not figures to quote)")
@@ -170,8 +173,9 @@ def main():
         tg = Row(f"qwen2-0.5b {p.upper()} tg{gen_tokens}", "tok/s", p, "decode", None)
         rows += [pp, tg]
 
-        def gavel_qwen(pp=pp, tg=tg, d=d):
-            j = gavel_bench(args.gavel, d, threads, ["--prompt-tokens", str(prompt_tokens), "--gen-tokens", str(gen_tokens)])
+        def gavel_qwen(pp=pp, tg=tg, d=d, p=p):
+            matmul = ["--matmul", args.gavel_matmul] if p == "bf16" else []
+            j = gavel_bench(args.gavel, d, threads, ["--prompt-tokens", str(prompt_tokens), "--gen-tokens", str(gen_tokens)] + matmul)
             pp.gavel.append(j["prefill_tok_s"])
             tg.gavel.append(j["decode_tok_s"])
             tg.gavel_bytes = j["weight_bytes"]
@@ -192,7 +196,7 @@ def main():
         warm = n <= 1024
 
         def gavel_jina(row=row, n=n, warm=warm):
-            j = gavel_bench(args.gavel, judge, threads, ["--encode-tokens", str(n), "--encoder-only"], warm)
+            j = gavel_bench(args.gavel, judge, threads, ["--encode-tokens", str(n), "--encoder-only", "--matmul", args.gavel_matmul], warm)
             row.gavel.append(j["encode_s"])
 
         def llama_jina(row=row, n=n, warm=warm):
@@ -205,7 +209,7 @@ def main():
     rows.append(pair)
 
     def gavel_pair():
-        pair.gavel.append(gavel_bench(args.gavel, judge, threads, ["--encode-tokens", "1024"])["encode_s"])
+        pair.gavel.append(gavel_bench(args.gavel, judge, threads, ["--encode-tokens", "1024", "--matmul", args.gavel_matmul])["encode_s"])
 
     jobs.append((gavel_pair, None, True))
 

@@ -22,6 +22,7 @@
 #include "cli/judge_loader.hpp"
 #include "cli/model_arg.hpp"
 #include "cli/options.hpp"
+#include "backend/cpu/matmul.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/thread_pool.hpp"
@@ -235,6 +236,10 @@ int run_bench(int argc, char** argv) {
         .value("--threads", "N", "worker threads (0: all cores)", "0")
         .value("--repetitions", "R", "timed runs of each test, after one warm-up run", "5")
         .flag("--no-warmup", "skip the warm-up run (as llama-bench's --no-warmup)")
+        .value("--matmul", "PRECISION",
+               "f32: activations stay f32 (exact, the default); bf16: BF16 weights multiply bf16-rounded "
+               "activations with AVX512-BF16 dot products where the CPU has them (as llama.cpp does for BF16 models)",
+               "f32")
         .flag("--json", "print one JSON object instead of the table")
         .epilog("JSON keys: model, architecture, threads, repetitions, warmup, prompt_tokens, gen_tokens, encode_tokens,\n"
                 "prefill_tok_s, prefill_tok_s_sd, decode_tok_s, decode_tok_s_sd, encode_s, encode_s_sd (null where\n"
@@ -245,6 +250,9 @@ int run_bench(int argc, char** argv) {
     if (threads < 0) throw UsageError{"--threads must not be negative"};
     const int64_t repetitions = positive_option(opts, "--repetitions");
     const bool warmup = !opts.has("--no-warmup");
+    const std::string matmul = opts.get("--matmul");
+    if (matmul == "bf16") cpu::set_matmul_precision(cpu::MatmulPrecision::BF16);
+    else if (matmul != "f32") throw UsageError{fmt::format("--matmul must be f32 or bf16, got '{}'", matmul)};
 
     const fs::path path = resolve_model_arg(opts.get("--model"));
     const fs::path dir = fs::is_directory(path) ? path : path.parent_path();
@@ -263,6 +271,7 @@ int run_bench(int argc, char** argv) {
         out["threads"] = pool.size();
         out["repetitions"] = repetitions;
         out["warmup"] = warmup;
+        out["matmul"] = matmul;
         auto put = [&](const char* key, const std::optional<Stat>& s, int64_t tokens, const char* tokens_key) {
             out[tokens_key] = s ? OrderedJson(tokens) : OrderedJson(nullptr);
             out[key] = s ? OrderedJson(s->mean) : OrderedJson(nullptr);
