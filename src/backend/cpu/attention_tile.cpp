@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <vector>
 
+#include <immintrin.h>
+
+#include "backend/cpu/simd_target.hpp"
 #include "core/cpu_features.hpp"
 
 namespace gavel::cpu {
@@ -57,8 +60,7 @@ struct Scratch {
 // One copy of the kernel per instruction set. Register blocking: score micro-kernel of
 // kScoreRows row vectors x kScoreKeys keys, value micro-kernel of kValueRows row vectors x
 // kValueDims head dims (AVX-512: 16 + 8 of 32 registers; AVX2 / SSE2: 8 + 6 of 16).
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx2,fma")
+GAVEL_SIMD_TARGET_PUSH("avx512f,avx2,fma")
 namespace avx512 {
 struct Isa {
     typedef float V __attribute__((vector_size(64)));
@@ -70,10 +72,9 @@ struct Isa {
 void run(const AttentionTile& t, int64_t d, float scale, Scratch& s) { attend<Isa>(t, d, scale, s); }
 void exp2n(const float* x, float* y, int64_t n) { exp2_all<Isa>(x, y, n); }
 }  // namespace avx512
-#pragma GCC pop_options
+GAVEL_SIMD_TARGET_POP
 
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
+GAVEL_SIMD_TARGET_PUSH("avx2,fma")
 namespace avx2 {
 struct Isa {
     typedef float V __attribute__((vector_size(32)));
@@ -85,7 +86,7 @@ struct Isa {
 void run(const AttentionTile& t, int64_t d, float scale, Scratch& s) { attend<Isa>(t, d, scale, s); }
 void exp2n(const float* x, float* y, int64_t n) { exp2_all<Isa>(x, y, n); }
 }  // namespace avx2
-#pragma GCC pop_options
+GAVEL_SIMD_TARGET_POP
 
 namespace sse2 {
 struct Isa {

@@ -1,11 +1,12 @@
 // AVX2 + FMA matrix-multiply kernels (see matmul_kernel.inl).
 #include <algorithm>
 
+#include <immintrin.h>
+
+#include "backend/cpu/simd_target.hpp"
 #include "backend/cpu/matmul_kernels.hpp"
 
-#pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c")
-#include <immintrin.h>
+GAVEL_SIMD_TARGET_PUSH("avx2,fma,f16c")
 
 namespace gavel::cpu::detail {
 namespace avx2 {
@@ -67,4 +68,4 @@ KernelSet kernels_avx2() {
 }
 
 }  // namespace gavel::cpu::detail
-#pragma GCC pop_options
+GAVEL_SIMD_TARGET_POP

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include <immintrin.h>
+
+#include "backend/cpu/simd_target.hpp"
 #include "backend/cpu/matmul_kernels.hpp"
 
 // GCC 12's AVX-512 headers build some intrinsics from _mm512_undefined_*(), which -Wuninitialized
@@ -10,9 +13,7 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,fma,f16c,avx2")
-#include <immintrin.h>
+GAVEL_SIMD_TARGET_PUSH("avx512f,avx512bw,avx512vl,avx512dq,fma,f16c,avx2")
 
 namespace gavel::cpu::detail {
 namespace avx512 {
@@ -76,11 +77,9 @@ KernelSet kernels_avx512() {
 }
 
 }  // namespace gavel::cpu::detail
-#pragma GCC pop_options
+GAVEL_SIMD_TARGET_POP
 
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,fma,f16c,avx2")
-#include <immintrin.h>
+GAVEL_SIMD_TARGET_PUSH("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,fma,f16c,avx2")
 
 namespace gavel::cpu::detail {
 namespace avx512_bf16 {
@@ -215,4 +214,4 @@ KernelSet kernels_avx512_bf16() {
 }
 
 }  // namespace gavel::cpu::detail
-#pragma GCC pop_options
+GAVEL_SIMD_TARGET_POP
