@@ -16,6 +16,8 @@ function(gavel_library name dir)
 endfunction()
 
 # gavel_test_dir(NAME DIR DEPS...): one GoogleTest binary of every .cpp in DIR, registered with CTest.
+set(GAVEL_TEST_UNITY_BATCH 8 CACHE STRING "Test files compiled together in one unity translation unit (0: all of a binary)")
+
 function(gavel_test_dir name dir)
   file(GLOB srcs CONFIGURE_DEPENDS ${dir}/*.cpp)
   if(NOT srcs)
@@ -32,5 +34,10 @@ function(gavel_test_dir name dir)
     GAVEL_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     GAVEL_BINARY="$<TARGET_FILE:gavel>")
   add_dependencies(${name} gavel)
+  # One translation unit per few test files: each file's own code is small next to the GoogleTest
+  # machinery every file instantiates. Helpers in a file's anonymous namespace must therefore
+  # have names unique within the test binary (shared helpers live in the folder's *.hpp).
+  set_target_properties(${name} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE ${GAVEL_TEST_UNITY_BATCH})
+  target_compile_options(${name} PRIVATE $<$<CONFIG:Release>:-O1>)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
 endfunction()

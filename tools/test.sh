@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Builds gavel (Release, and Debug with ASan+UBSan) and runs every test: unit and parity tests
-# under CTest in both builds, then each fuzz target for a bounded time.
+# Builds gavel twice and runs every test: the Release build (g++) runs all of CTest, unit and
+# parity tests; the sanitized build (clang, ASan+UBSan) runs the unit tests under CTest and then
+# each libFuzzer target for a bounded time (FUZZ_SECONDS, default 30), JOBS targets at a time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc)}
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$JOBS"
@@ -13,17 +15,36 @@ cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$JOBS"
 ctest --preset asan -j "$JOBS" -LE slow
 
-if [ -d fuzz ] && ls fuzz/*.cpp >/dev/null 2>&1; then
-  cmake --preset fuzz >/dev/null
-  targets=$(for f in fuzz/*.cpp; do basename "$f" .cpp; done)
-  # Only the fuzz targets (and the libraries they use), not the whole tree a second time.
-  cmake --build --preset fuzz -j "$JOBS" --target $targets
-  for name in $targets; do
-    target=build/fuzz/fuzz/$name
-    corpus=fuzz/corpus/$name
-    mkdir -p "build/fuzz/corpus-$name"
-    echo "fuzz: $name for ${FUZZ_SECONDS:-30}s"
-    "$target" -max_total_time="${FUZZ_SECONDS:-30}" -timeout=10 -rss_limit_mb=2048 \
-      "build/fuzz/corpus-$name" $( [ -d "$corpus" ] && echo "$corpus" ) 2>&1 | tail -3
-  done
-fi
+# Each target starts from its committed seeds (fuzz/corpus/NAME) and keeps what it finds in
+# build/asan/corpus-NAME, so a second local run goes on where the first stopped.
+run_fuzz_target() {
+  local name=$1 log=build/asan/fuzz-$1.log
+  mkdir -p "build/asan/corpus-$name"
+  local seeds=()
+  if [ -d "fuzz/corpus/$name" ]; then seeds=("fuzz/corpus/$name"); fi
+  if build/asan/fuzz/"$name" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+       "build/asan/corpus-$name" "${seeds[@]}" >"$log" 2>&1; then
+    echo "fuzz: $name: $(grep -E '^Done|#[0-9]+.*DONE' "$log" | tail -1)"
+  else
+    echo "fuzz: $name FAILED; the end of $log:"
+    tail -40 "$log"
+    return 1
+  fi
+}
+failed=0
+running=0
+for src in fuzz/*.cpp; do
+  name=$(basename "$src" .cpp)
+  echo "fuzz: $name for ${FUZZ_SECONDS}s"
+  run_fuzz_target "$name" &
+  running=$((running + 1))
+  if [ "$running" -ge "$JOBS" ]; then
+    wait -n || failed=1
+    running=$((running - 1))
+  fi
+done
+while [ "$running" -gt 0 ]; do
+  wait -n || failed=1
+  running=$((running - 1))
+done
+exit $failed

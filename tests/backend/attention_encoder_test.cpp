@@ -1,23 +1,17 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
 #include <vector>
 
 #include "backend/cpu/activation.hpp"
 #include "backend/cpu/attention_encoder.hpp"
 #include "core/error.hpp"
+#include "random_values.hpp"
 
 namespace gavel::cpu {
 namespace {
 
-std::vector<float> random_values(size_t n, uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> dist(0.0f, 1.0f);
-    std::vector<float> v(n);
-    for (auto& x : v) x = dist(rng);
-    return v;
-}
+using testing::random_values;
 
 // The textbook formula in double, one (sequence, query, head) at a time.
 std::vector<double> reference_attention(const AttentionShape& s, const AttentionInput& in, double scale,

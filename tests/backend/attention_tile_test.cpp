@@ -4,23 +4,17 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 #include <vector>
 
 #include "backend/cpu/attention_causal.hpp"
 #include "backend/cpu/attention_encoder.hpp"
 #include "backend/cpu/attention_tile.hpp"
+#include "random_values.hpp"
 
 namespace gavel::cpu {
 namespace {
 
-std::vector<float> random_values(size_t n, uint32_t seed, float sd = 1.0f) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> dist(0.0f, sd);
-    std::vector<float> v(n);
-    for (auto& x : v) x = dist(rng);
-    return v;
-}
+using testing::random_values;
 
 // softmax(scale * q . k_j) weighted sum of v_j over the given key rows, in double.
 void reference_row(const float* q, const std::vector<const float*>& k, const std::vector<const float*>& v,

@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <cstring>
-#include <random>
 #include <vector>
 
 #include "backend/cpu/activation.hpp"
@@ -10,17 +9,12 @@
 #include "backend/cpu/norm.hpp"
 #include "backend/cpu/rope.hpp"
 #include "core/error.hpp"
+#include "random_values.hpp"
 
 namespace gavel::cpu {
 namespace {
 
-std::vector<float> random_vector(size_t n, uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> dist(0.0f, 1.0f);
-    std::vector<float> v(n);
-    for (auto& x : v) x = dist(rng);
-    return v;
-}
+using testing::random_values;
 
 // Stores `values` in `dtype` and returns the stored values read back (what the op sees).
 struct StoredTensor {
@@ -51,9 +45,9 @@ class LinearTest : public ::testing::TestWithParam<std::tuple<DType, int, int, i
 TEST_P(LinearTest, MatchesDoublePrecisionLoop) {
     auto [dtype, m, n, k] = GetParam();
     ThreadPool pool(3);
-    auto x = random_vector(size_t(m * k), 1);
-    auto w = store(random_vector(size_t(n * k), 2), dtype, {n, k});
-    auto b = store(random_vector(size_t(n), 3), dtype, {n});
+    auto x = random_values(size_t(m * k), 1);
+    auto w = store(random_values(size_t(n * k), 2), dtype, {n, k});
+    auto b = store(random_values(size_t(n), 3), dtype, {n});
     std::vector<float> y(size_t(m * n));
     linear(pool, x.data(), m, w.view, &b.view, y.data());
     for (int i = 0; i < m; ++i)
@@ -88,8 +82,8 @@ TEST(Embedding, GathersRowsAndChecksIds) {
 }
 
 TEST(Norm, RmsNormMatchesFormula) {
-    auto x = random_vector(2 * 8, 4);
-    auto w = store(random_vector(8, 5), DType::F32, {8});
+    auto x = random_values(2 * 8, 4);
+    auto w = store(random_values(8, 5), DType::F32, {8});
     std::vector<float> y(16);
     rms_norm(x.data(), w.view, 1e-6f, 2, 8, y.data());
     for (int r = 0; r < 2; ++r) {
@@ -101,9 +95,9 @@ TEST(Norm, RmsNormMatchesFormula) {
 }
 
 TEST(Norm, LayerNormMatchesFormula) {
-    auto x = random_vector(3 * 6, 6);
-    auto w = store(random_vector(6, 7), DType::BF16, {6});
-    auto b = store(random_vector(6, 8), DType::BF16, {6});
+    auto x = random_values(3 * 6, 6);
+    auto w = store(random_values(6, 7), DType::BF16, {6});
+    auto b = store(random_values(6, 8), DType::BF16, {6});
     std::vector<float> y(18);
     layer_norm(x.data(), w.view, b.view, 1e-5f, 3, 6, y.data());
     for (int r = 0; r < 3; ++r) {
@@ -137,7 +131,7 @@ TEST(Activation, SiluGeluReluSoftmax) {
 TEST(Rope, RotatesHalvesByPositionAngle) {
     const int64_t dim = 8;
     RopeTable rope(dim, 10000.0, 16);
-    auto x = random_vector(2 * 3 * dim, 9);  // 2 tokens, 3 heads
+    auto x = random_values(2 * 3 * dim, 9);  // 2 tokens, 3 heads
     auto orig = x;
     int32_t pos[] = {0, 5};
     rope.apply(x.data(), 2, 3, pos);

@@ -14,7 +14,7 @@ namespace {
 using testing::error_of;
 using testing::ScratchDir;
 
-std::string open_error(const std::filesystem::path& path) {
+std::string checkpoint_open_error(const std::filesystem::path& path) {
     return error_of([&] { Checkpoint::open(path); });
 }
 
@@ -103,7 +103,7 @@ protected:
 
 TEST_F(ShardedCorruption, MissingShard) {
     std::filesystem::remove(shard(2));
-    EXPECT_EQ(open_error(dir.path()),
+    EXPECT_EQ(checkpoint_open_error(dir.path()),
               (dir / "model.safetensors.index.json").string() +
                   ": shard 'model-00002-of-00002.safetensors' (holding tensor 'layers.2.weight' and maybe more) is "
                   "missing from " + dir.path().string());
@@ -114,7 +114,7 @@ TEST_F(ShardedCorruption, TensorListedButNotInShard) {
     for (auto& t : named_tensors(4, 4))
         if (t.name == "layers.2.weight") writer.add(t);
     writer.write(shard(2));  // layers.3 is gone from the shard, still in the index
-    EXPECT_EQ(open_error(dir.path()),
+    EXPECT_EQ(checkpoint_open_error(dir.path()),
               shard(2).string() +
                   ": tensor 'layers.3.weight' is listed in model.safetensors.index.json but is not in this shard");
 }
@@ -124,7 +124,7 @@ TEST_F(ShardedCorruption, TensorInShardButNotListed) {
                R"({"metadata": {"total_size": 48}, "weight_map": {)"
                R"("layers.0.weight": "model-00001-of-00002.safetensors", "layers.1.weight": "model-00001-of-00002.safetensors",)"
                R"("layers.2.weight": "model-00002-of-00002.safetensors"}})");
-    EXPECT_EQ(open_error(dir.path()), shard(2).string() +
+    EXPECT_EQ(checkpoint_open_error(dir.path()), shard(2).string() +
                                           ": tensor 'layers.3.weight' is not listed in model.safetensors.index.json "
                                           "(index and shards disagree)");
 }
@@ -134,7 +134,7 @@ TEST_F(ShardedCorruption, TensorInTwoShards) {
     for (auto& t : named_tensors(4, 4))
         if (t.name != "layers.3.weight") writer.add(t);
     writer.write(shard(1));  // shard 1 now also holds layers.2, which the index puts in shard 2
-    EXPECT_EQ(open_error(dir.path()),
+    EXPECT_EQ(checkpoint_open_error(dir.path()),
               shard(1).string() +
                   ": tensor 'layers.2.weight' is also in this shard, but model.safetensors.index.json puts it in "
                   "'model-00002-of-00002.safetensors'");
@@ -142,7 +142,7 @@ TEST_F(ShardedCorruption, TensorInTwoShards) {
 
 TEST_F(ShardedCorruption, WrongTotalSize) {
     replace_in_index("\"total_size\": 64", "\"total_size\": 65");
-    EXPECT_EQ(open_error(dir.path()), (dir / "model.safetensors.index.json").string() +
+    EXPECT_EQ(checkpoint_open_error(dir.path()), (dir / "model.safetensors.index.json").string() +
                                           ": metadata.total_size is 65 but the listed tensors hold 64 bytes");
 }
 
@@ -153,7 +153,7 @@ TEST_F(ShardedCorruption, TotalSizeMayBeAbsent) {
 
 TEST_F(ShardedCorruption, CorruptShardNamesTheShard) {
     testing::write_bytes(shard(1), "garbage");
-    EXPECT_EQ(open_error(dir.path()), shard(1).string() +
+    EXPECT_EQ(checkpoint_open_error(dir.path()), shard(1).string() +
                                           ": truncated: 7 bytes, a safetensors file starts with an 8-byte header length");
 }
 
@@ -170,7 +170,7 @@ TEST_P(CorruptIndex, FailsNamingIndexAndValue) {
     write_safetensors_checkpoint(named_tensors(1, 1), dir.path(), 1);  // single shard -> model.safetensors
     std::filesystem::rename(dir / "model.safetensors", dir / "s.safetensors");
     write_text(dir / "model.safetensors.index.json", GetParam().text);
-    std::string message = open_error(dir.path());
+    std::string message = checkpoint_open_error(dir.path());
     EXPECT_EQ(message.rfind((dir / "model.safetensors.index.json").string() + ": ", 0), 0u) << message;
     EXPECT_NE(message.find(GetParam().expected), std::string::npos) << message;
     EXPECT_EQ(message.find('\n'), std::string::npos) << message;
@@ -205,9 +205,9 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(Checkpoint, FolderWithoutWeights) {
     ScratchDir dir;
-    EXPECT_EQ(open_error(dir.path()),
+    EXPECT_EQ(checkpoint_open_error(dir.path()),
               dir.path().string() + ": no model.safetensors or model.safetensors.index.json in this folder");
-    EXPECT_EQ(open_error(dir / "absent"), (dir / "absent").string() + ": no such file or folder");
+    EXPECT_EQ(checkpoint_open_error(dir / "absent"), (dir / "absent").string() + ": no such file or folder");
 }
 
 TEST(Checkpoint, MissingTensorNamesTensorAndCheckpoint) {

@@ -12,11 +12,13 @@
 #include "io/hub.hpp"
 #include "io/hub_repo_cache.hpp"
 #include "hub_test_server.hpp"
+#include "io_test_support.hpp"
 
 namespace gavel {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::error_of;
 using testing::HubTestServer;
 using testing::random_bytes;
 using testing::read_file;
@@ -32,17 +34,6 @@ const std::string kBrokenSha = "6666666666666666666666666666666666666666";
 const std::string kEvilSha = "7777777777777777777777777777777777777777";
 const std::string kToken = "hf_test_secret";
 const std::vector<std::string> kModelPatterns = {"*.json", "*.safetensors"};
-
-// The message of the gavel::Error that `f` throws, or "" when it throws none.
-template <typename F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "";
-}
 
 // A TCP port on 127.0.0.1 that nothing listens on.
 int closed_port() {
@@ -181,7 +172,7 @@ TEST_F(HubDownloadTest, ConcurrentResolvesFetchEachBlobOnce) {
             [&, i] { errors[i] = error_of([&] { results[i] = resolve_model("org/tiny", kModelPatterns, o); }); });
     for (auto& t : threads) t.join();
     for (int i = 0; i < kThreads; ++i) {
-        EXPECT_EQ(errors[i], "");
+        EXPECT_EQ(errors[i], "(no error)");
         EXPECT_EQ(results[i], repo_dir("org/tiny") / "snapshots" / kTinySha);
     }
     EXPECT_EQ(read_file(results[0] / "model.safetensors"), contents_["model.safetensors"]);
@@ -302,7 +293,7 @@ TEST_F(HubDownloadTest, InterruptedDownloadResumesWithRange) {
 }
 
 TEST_F(HubDownloadTest, ServerIgnoringRangeRestartsTheFile) {
-    EXPECT_NE(error_of([&] { resolve_model("org/no-range", kModelPatterns, options()); }), "");
+    EXPECT_NE(error_of([&] { resolve_model("org/no-range", kModelPatterns, options()); }), "(no error)");
     fs::path snapshot = resolve_model("org/no-range", kModelPatterns, options());
     EXPECT_EQ(read_file(snapshot / "model.safetensors"), contents_["model.safetensors"]);
 }

@@ -14,7 +14,7 @@ namespace {
 using testing::CorruptSafetensorsCase;
 using testing::ScratchDir;
 
-std::string open_error(const std::filesystem::path& path) {
+std::string safetensors_open_error(const std::filesystem::path& path) {
     return testing::error_of([&] { SafetensorsFile::open(path.string()); });
 }
 
@@ -25,7 +25,7 @@ TEST_P(CorruptSafetensors, FailsWithMessageNamingFileAndValue) {
     ScratchDir dir;
     auto path = dir / "model.safetensors";
     testing::write_bytes(path, GetParam().bytes);
-    std::string message = open_error(path);
+    std::string message = safetensors_open_error(path);
     EXPECT_EQ(message.rfind(path.string() + ": ", 0), 0u) << message;
     EXPECT_NE(message.find(GetParam().expected), std::string::npos) << message;
     EXPECT_EQ(message.find('\n'), std::string::npos) << message;
@@ -39,7 +39,7 @@ INSTANTIATE_TEST_SUITE_P(Each, CorruptSafetensors, ::testing::ValuesIn(testing::
 
 TEST(SafetensorsFile, MissingFileNamesThePath) {
     ScratchDir dir;
-    std::string message = open_error(dir / "absent.safetensors");
+    std::string message = safetensors_open_error(dir / "absent.safetensors");
     EXPECT_NE(message.find("absent.safetensors: cannot open"), std::string::npos) << message;
 }
 

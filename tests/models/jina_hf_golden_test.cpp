@@ -20,6 +20,7 @@
 #include "models/jina_judge.hpp"
 #include "models/xlm_roberta.hpp"
 #include "jina_test_model.hpp"
+#include "max_abs_diff.hpp"
 
 namespace gavel {
 namespace {
@@ -62,16 +63,7 @@ struct Golden {
     }
 };
 
-// Largest |a - b| over equal-length arrays (a failure when the lengths differ).
-double max_abs_diff(const std::vector<float>& ours, const std::vector<float>& theirs) {
-    EXPECT_EQ(ours.size(), theirs.size());
-    double worst = 0;
-    for (size_t i = 0; i < std::min(ours.size(), theirs.size()); ++i) {
-        const double d = std::abs(double(ours[i]) - double(theirs[i]));
-        if (!(d <= worst)) worst = d;  // NaN sticks
-    }
-    return worst;
-}
+using testing::max_abs_diff;
 
 class JinaHfGolden : public ::testing::Test {
 protected:

@@ -8,6 +8,7 @@
 #include "../io/io_test_support.hpp"
 #include "core/error.hpp"
 #include "models/qwen2_model.hpp"
+#include "max_abs_diff.hpp"
 #include "qwen2_test_checkpoint.hpp"
 
 namespace gavel {
@@ -23,12 +24,7 @@ std::vector<int32_t> token_ids(size_t n, int32_t vocab, uint32_t seed) {
     return ids;
 }
 
-double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
-    EXPECT_EQ(a.size(), b.size());
-    double m = 0;
-    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) m = std::max(m, std::fabs(double(a[i]) - double(b[i])));
-    return m;
-}
+using testing::max_abs_diff;
 
 std::vector<float> prompt_logits(const Qwen2Model& model, ThreadPool& pool, const std::vector<int32_t>& ids) {
     auto cache = model.new_cache(int64_t(ids.size()));
