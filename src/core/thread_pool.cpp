@@ -1,12 +1,33 @@
 #include "core/thread_pool.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 namespace gavel {
 
+namespace {
+
+// About 50 µs of polling: longer than the serial gaps between the parallel loops of one forward
+// pass, short enough that an idle pool costs nothing noticeable.
+constexpr auto kSpinTime = std::chrono::microseconds(50);
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_pause();
+#endif
+}
+
+}  // namespace
+
 ThreadPool::ThreadPool(size_t threads) {
-    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    const size_t hardware = std::max(1u, std::thread::hardware_concurrency());
+    if (threads == 0) threads = hardware;
+    spin_ = threads <= hardware;
     for (size_t i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
 }
 
@@ -17,6 +38,20 @@ ThreadPool::~ThreadPool() {
     }
     wake_.notify_all();
     for (auto& t : workers_) t.join();
+}
+
+template <typename Pred>
+bool ThreadPool::spin_until(Pred pred) const {
+    if (!spin_) return pred();
+    const auto deadline = std::chrono::steady_clock::now() + kSpinTime;
+    for (;;) {
+        // Check the clock only every few dozen polls: reading it costs more than a poll.
+        for (int i = 0; i < 64; ++i) {
+            if (pred()) return true;
+            cpu_relax();
+        }
+        if (std::chrono::steady_clock::now() >= deadline) return pred();
+    }
 }
 
 void ThreadPool::run_chunks(size_t index) {
@@ -34,18 +69,20 @@ void ThreadPool::run_chunks(size_t index) {
 }
 
 void ThreadPool::worker_loop(size_t index) {
-    size_t seen = 0;
+    uint64_t seen = 0;
     for (;;) {
-        {
+        if (!spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; })) {
             std::unique_lock lock(mutex_);
-            wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+            wake_.wait(lock, [&] { return stop_ || generation_.load(std::memory_order_acquire) != seen; });
             if (stop_) return;
-            seen = generation_;
         }
+        seen = generation_.load(std::memory_order_acquire);
         run_chunks(index);
-        {
+        if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+            // The caller may have given up spinning: wake it under the mutex, so the wake-up
+            // cannot fall between its check of pending_ and its wait.
             std::lock_guard lock(mutex_);
-            if (--pending_ == 0) done_.notify_one();
+            done_.notify_one();
         }
     }
 }
@@ -57,20 +94,24 @@ void ThreadPool::parallel_for(size_t n, const std::function<void(size_t, size_t)
         fn(0, n);
         return;
     }
+    job_ = &fn;
+    job_n_ = n;
+    job_chunk_ = (n + size() - 1) / size();
+    pending_.store(workers_.size(), std::memory_order_relaxed);
     {
+        // Bumped under the mutex so that a worker about to sleep either sees the new generation
+        // in its wait predicate or is already waiting when notify_all runs.
         std::lock_guard lock(mutex_);
-        job_ = &fn;
-        job_n_ = n;
-        job_chunk_ = (n + size() - 1) / size();
-        pending_ = workers_.size();
-        error_ = nullptr;
-        ++generation_;
+        generation_.fetch_add(1, std::memory_order_release);
     }
     wake_.notify_all();
     run_chunks(0);
-    std::unique_lock lock(mutex_);
-    done_.wait(lock, [&] { return pending_ == 0; });
+    if (!spin_until([&] { return pending_.load(std::memory_order_acquire) == 0; })) {
+        std::unique_lock lock(mutex_);
+        done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+    }
     job_ = nullptr;
+    std::lock_guard lock(mutex_);
     if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
 }
 

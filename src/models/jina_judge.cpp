@@ -123,7 +123,7 @@ std::vector<float> JinaJudgeHead::logits(ThreadPool& pool, const float* memory, 
         cpu::linear(pool, x.data(), batch, v_w, &v_b, t.data());
         cpu::linear(pool, t.data(), batch, L.self_out_weight, &L.self_out_bias, y.data());
         add_in_place(y.data(), x.data(), batch * D);
-        cpu::layer_norm(y.data(), L.norm1_weight, L.norm1_bias, eps, batch, D, x.data());
+        cpu::layer_norm(pool, y.data(), L.norm1_weight, L.norm1_bias, eps, batch, D, x.data());
 
         // Cross-attention of the query to the encoder states, padding masked.
         auto q_w = rows(L.cross_in_weight, 0, D), q_b = rows(L.cross_in_bias, 0, D);
@@ -134,14 +134,14 @@ std::vector<float> JinaJudgeHead::logits(ThreadPool& pool, const float* memory, 
                                scale, mask, t.data());
         cpu::linear(pool, t.data(), batch, L.cross_out_weight, &L.cross_out_bias, y.data());
         add_in_place(y.data(), x.data(), batch * D);
-        cpu::layer_norm(y.data(), L.norm2_weight, L.norm2_bias, eps, batch, D, x.data());
+        cpu::layer_norm(pool, y.data(), L.norm2_weight, L.norm2_bias, eps, batch, D, x.data());
 
         // Feed-forward: linear2(ReLU(linear1(x))).
         cpu::linear(pool, x.data(), batch, L.linear1_weight, &L.linear1_bias, ffn.data());
         cpu::relu(ffn.data(), batch * hp_.ffn_dim);
         cpu::linear(pool, ffn.data(), batch, L.linear2_weight, &L.linear2_bias, y.data());
         add_in_place(y.data(), x.data(), batch * D);
-        cpu::layer_norm(y.data(), L.norm3_weight, L.norm3_bias, eps, batch, D, x.data());
+        cpu::layer_norm(pool, y.data(), L.norm3_weight, L.norm3_bias, eps, batch, D, x.data());
     }
 
     std::vector<float> out(size_t(batch * hp_.num_classes));

@@ -130,12 +130,12 @@ std::vector<std::vector<float>> Qwen2Model::forward(ThreadPool& pool, std::span<
     for (size_t l = 0; l < layers_.size(); ++l) {
         const Layer& L = layers_[l];
         // a = RMSNorm(h); q, k, v = a W^T + b; RoPE on q and k
-        cpu::rms_norm(h.data(), L.input_norm, eps, m, D, a.data());
-        cpu::linear(pool, a.data(), m, L.q, &L.q_bias, q.data());
-        cpu::linear(pool, a.data(), m, L.k, &L.k_bias, k.data());
-        cpu::linear(pool, a.data(), m, L.v, &L.v_bias, v.data());
-        rope_.apply(q.data(), m, Hq, positions.data());
-        rope_.apply(k.data(), m, Hkv, positions.data());
+        cpu::rms_norm(pool, h.data(), L.input_norm, eps, m, D, a.data());
+        const cpu::LinearOutput qkv[] = {{&L.q, &L.q_bias, q.data()}, {&L.k, &L.k_bias, k.data()},
+                                         {&L.v, &L.v_bias, v.data()}};
+        cpu::linear(pool, a.data(), m, qkv);
+        rope_.apply(pool, q.data(), m, Hq, positions.data());
+        rope_.apply(pool, k.data(), m, Hkv, positions.data());
         // Causal GQA over each sequence's cached keys/values plus its new ones.
         for (size_t i = 0; i < chunks.size(); ++i) {
             cpu::KvCache& cache = *chunks[i].cache;
@@ -150,10 +150,10 @@ std::vector<std::vector<float>> Qwen2Model::forward(ThreadPool& pool, std::span<
         cpu::linear(pool, attn.data(), m, L.o, nullptr, proj.data());
         add_in_place(h.data(), proj.data(), m * D);
         // h = h + down(silu(gate(RMSNorm(h))) * up(RMSNorm(h)))
-        cpu::rms_norm(h.data(), L.post_attention_norm, eps, m, D, a.data());
-        cpu::linear(pool, a.data(), m, L.gate, nullptr, gate.data());
-        cpu::linear(pool, a.data(), m, L.up, nullptr, up.data());
-        cpu::silu_mul(gate.data(), up.data(), gate.data(), m * F);
+        cpu::rms_norm(pool, h.data(), L.post_attention_norm, eps, m, D, a.data());
+        const cpu::LinearOutput gate_up[] = {{&L.gate, nullptr, gate.data()}, {&L.up, nullptr, up.data()}};
+        cpu::linear(pool, a.data(), m, gate_up);
+        cpu::silu_mul(pool, gate.data(), up.data(), gate.data(), m * F);
         cpu::linear(pool, gate.data(), m, L.down, nullptr, proj.data());
         add_in_place(h.data(), proj.data(), m * D);
     }
@@ -171,7 +171,7 @@ std::vector<std::vector<float>> Qwen2Model::forward(ThreadPool& pool, std::span<
         std::copy(h.begin() + (first[i + 1] - n) * D, h.begin() + first[i + 1] * D, last.begin() + out_first[i] * D);
     }
     std::vector<float> normed(size_t(rows * D));
-    cpu::rms_norm(last.data(), final_norm_, eps, rows, D, normed.data());
+    cpu::rms_norm(pool, last.data(), final_norm_, eps, rows, D, normed.data());
     std::vector<float> all(size_t(rows * V));
     cpu::linear(pool, normed.data(), rows, lm_head_, nullptr, all.data());
     std::vector<std::vector<float>> logits(chunks.size());

@@ -268,7 +268,7 @@ std::vector<float> XlmRobertaEncoder::forward(ThreadPool& pool, const TokenBatch
     for (int64_t i = 0; i < n; ++i) positions[size_t(i)] = int32_t(i % batch.seq_len);
 
     embed_tokens(batch, y.data());
-    cpu::layer_norm(y.data(), w_.emb_norm_weight, w_.emb_norm_bias, float(config_.layer_norm_eps), n, D, x.data());
+    cpu::layer_norm(pool, y.data(), w_.emb_norm_weight, w_.emb_norm_bias, float(config_.layer_norm_eps), n, D, x.data());
 
     const float scale = 1.0f / std::sqrt(float(hd));
     for (const auto& L : w_.layers) {
@@ -278,24 +278,24 @@ std::vector<float> XlmRobertaEncoder::forward(ThreadPool& pool, const TokenBatch
             std::copy_n(&qkv[size_t(i * 3 * D)], D, &q[size_t(i * D)]);
             std::copy_n(&qkv[size_t(i * 3 * D + D)], D, &k[size_t(i * D)]);
         }
-        rope_.apply(q.data(), n, H, positions.data());
-        rope_.apply(k.data(), n, H, positions.data());
+        rope_.apply(pool, q.data(), n, H, positions.data());
+        rope_.apply(pool, k.data(), n, H, positions.data());
         cpu::encoder_attention(pool, {batch.batch, batch.seq_len, batch.seq_len, H, hd},
                                {q.data(), D, k.data(), D, qkv.data() + 2 * D, 3 * D}, scale, batch.mask.data(),
                                attn.data());
         cpu::linear(pool, attn.data(), n, L.out_weight, &L.out_bias, y.data());
         add_in_place(y.data(), x.data(), n * D);
-        cpu::layer_norm(y.data(), L.norm1_weight, L.norm1_bias, float(config_.layer_norm_eps), n, D, x.data());
+        cpu::layer_norm(pool, y.data(), L.norm1_weight, L.norm1_bias, float(config_.layer_norm_eps), n, D, x.data());
 
         // MLP: fc2(GELU(fc1(h))), then the second post-norm.
         cpu::linear(pool, x.data(), n, L.fc1_weight, &L.fc1_bias, ff.data());
         if (gelu_ == GeluKind::Erf)
-            cpu::gelu_erf(ff.data(), n * ffn);
+            cpu::gelu_erf(pool, ff.data(), n * ffn);
         else
-            cpu::gelu_tanh(ff.data(), n * ffn);
+            cpu::gelu_tanh(pool, ff.data(), n * ffn);
         cpu::linear(pool, ff.data(), n, L.fc2_weight, &L.fc2_bias, y.data());
         add_in_place(y.data(), x.data(), n * D);
-        cpu::layer_norm(y.data(), L.norm2_weight, L.norm2_bias, float(config_.layer_norm_eps), n, D, x.data());
+        cpu::layer_norm(pool, y.data(), L.norm2_weight, L.norm2_bias, float(config_.layer_norm_eps), n, D, x.data());
     }
     for (int64_t i = 0; i < n; ++i)
         if (!batch.mask[size_t(i)]) std::fill_n(&x[size_t(i * D)], D, 0.0f);

@@ -105,7 +105,8 @@ TEST(EncoderAttention, AllKeysMaskedGivesZerosAndBadStridesFail) {
 TEST(GeluTanh, MatchesTheFormulaInDouble) {
     std::vector<float> x = {-6.0f, -1.5f, -0.1f, 0.0f, 0.3f, 1.0f, 2.5f, 8.0f};
     auto y = x;
-    gelu_tanh(y.data(), int64_t(y.size()));
+    ThreadPool pool(2);
+    gelu_tanh(pool, y.data(), int64_t(y.size()));
     for (size_t i = 0; i < x.size(); ++i) {
         double v = x[i];
         double ref = 0.5 * v * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (v + 0.044715 * v * v * v)));

@@ -133,6 +133,61 @@ std::vector<Case> cases() {
 
 INSTANTIATE_TEST_SUITE_P(AllPaths, MatmulPaths, ::testing::ValuesIn(cases()), case_name);
 
+// A group of products sharing x (q/k/v, gate/up) gives exactly what one call per weight gives, for
+// both paths, both precisions, mixed dtypes and widths that split a thread's share mid-weight.
+TEST(LinearGroup, SameBitsAsOneCallPerWeight) {
+    ThreadPool pool(3);
+    const int64_t k = 70;
+    std::mt19937 rng(5);
+    const std::vector<std::pair<DType, int64_t>> shapes = {{DType::BF16, 37}, {DType::F32, 8}, {DType::F16, 101}};
+    std::vector<Stored> weights, biases;
+    std::vector<TensorView> wv, bv;
+    for (auto [dtype, n] : shapes) {
+        weights.push_back(store(n * k, dtype, rng));
+        biases.push_back(store(n, DType::BF16, rng));
+    }
+    for (size_t i = 0; i < shapes.size(); ++i) {
+        wv.push_back({shapes[i].first, {shapes[i].second, k}, weights[i].bytes.data()});
+        bv.push_back({DType::BF16, {shapes[i].second}, biases[i].bytes.data()});
+    }
+    for (MatmulPrecision precision : {MatmulPrecision::F32, MatmulPrecision::BF16}) {
+        set_matmul_precision(precision);
+        for (int64_t m : {1, 3, 4, 19}) {
+            std::normal_distribution<float> dist(0.0f, 1.0f);
+            std::vector<float> x(size_t(m * k));
+            for (auto& v : x) v = dist(rng);
+            std::vector<std::vector<float>> separate, grouped;
+            std::vector<LinearOutput> group;
+            for (size_t i = 0; i < shapes.size(); ++i) {
+                const size_t size = size_t(m * shapes[i].second);
+                separate.emplace_back(size, std::nanf(""));
+                grouped.emplace_back(size, std::nanf(""));
+                const TensorView* bias = i == 1 ? nullptr : &bv[i];
+                linear(pool, x.data(), m, wv[i], bias, separate[i].data());
+                group.push_back({&wv[i], bias, grouped[i].data()});
+            }
+            linear(pool, x.data(), m, group);
+            for (size_t i = 0; i < shapes.size(); ++i)
+                EXPECT_EQ(0, std::memcmp(separate[i].data(), grouped[i].data(), separate[i].size() * 4))
+                    << "m=" << m << " weight " << i << " bf16=" << (precision == MatmulPrecision::BF16);
+        }
+    }
+    set_matmul_precision(MatmulPrecision::F32);
+}
+
+TEST(LinearGroup, WeightsOfDifferentWidthsAreRefused) {
+    ThreadPool pool(1);
+    std::vector<float> a(6 * 4), b(6 * 5), x(4), y(12);
+    const TensorView wa{DType::F32, {6, 4}, a.data()}, wb{DType::F32, {6, 5}, b.data()};
+    const LinearOutput group[] = {{&wa, nullptr, y.data()}, {&wb, nullptr, y.data() + 6}};
+    try {
+        linear(pool, x.data(), 1, group);
+        FAIL() << "no error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("share their input width, got 4 and 5"), std::string::npos) << e.what();
+    }
+}
+
 TEST(MatmulIsa, ForcingAnUnsupportedIsaFails) {
     if (matmul_isa_supported(MatmulIsa::Avx512)) GTEST_SKIP() << "every ISA is supported here";
     EXPECT_THROW(force_matmul_isa(MatmulIsa::Avx512), Error);

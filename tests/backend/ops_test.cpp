@@ -85,7 +85,8 @@ TEST(Norm, RmsNormMatchesFormula) {
     auto x = random_values(2 * 8, 4);
     auto w = store(random_values(8, 5), DType::F32, {8});
     std::vector<float> y(16);
-    rms_norm(x.data(), w.view, 1e-6f, 2, 8, y.data());
+    ThreadPool pool(2);
+    rms_norm(pool, x.data(), w.view, 1e-6f, 2, 8, y.data());
     for (int r = 0; r < 2; ++r) {
         double ss = 0;
         for (int i = 0; i < 8; ++i) ss += x[size_t(r * 8 + i)] * x[size_t(r * 8 + i)];
@@ -99,7 +100,8 @@ TEST(Norm, LayerNormMatchesFormula) {
     auto w = store(random_values(6, 7), DType::BF16, {6});
     auto b = store(random_values(6, 8), DType::BF16, {6});
     std::vector<float> y(18);
-    layer_norm(x.data(), w.view, b.view, 1e-5f, 3, 6, y.data());
+    ThreadPool pool(2);
+    layer_norm(pool, x.data(), w.view, b.view, 1e-5f, 3, 6, y.data());
     for (int r = 0; r < 3; ++r) {
         double mean = 0, var = 0;
         for (int i = 0; i < 6; ++i) mean += x[size_t(r * 6 + i)] / 6.0;
@@ -111,11 +113,12 @@ TEST(Norm, LayerNormMatchesFormula) {
 }
 
 TEST(Activation, SiluGeluReluSoftmax) {
+    ThreadPool pool(2);
     float g[] = {-2, 0, 1.5f}, u[] = {3, 4, 5}, out[3];
-    silu_mul(g, u, out, 3);
+    silu_mul(pool, g, u, out, 3);
     for (int i = 0; i < 3; ++i) EXPECT_NEAR(out[i], g[i] / (1 + std::exp(-g[i])) * u[i], 1e-6);
     float x[] = {-1, 0, 2};
-    gelu_erf(x, 3);
+    gelu_erf(pool, x, 3);
     EXPECT_NEAR(x[0], -0.15865525f, 1e-6);
     EXPECT_NEAR(x[2], 1.9544997f, 1e-6);
     float r[] = {-1, 2};
@@ -128,13 +131,54 @@ TEST(Activation, SiluGeluReluSoftmax) {
     EXPECT_EQ(s[3], 0.0f);  // a fully masked row is all zeros, not NaN
 }
 
+// The ops that split a layer's activations over the pool give every element the same bits whatever
+// the thread count (and so whatever the batch around it), and stay within f32 rounding of the
+// formula in double over the range activations reach.
+TEST(SplitOps, SameBitsForAnyThreadCountAndCloseToDouble) {
+    const int64_t rows = 37, dim = 1000, n = rows * dim;
+    auto x = random_values(size_t(n), 11, 3.0f);
+    auto up = random_values(size_t(n), 12);
+    auto w = store(random_values(size_t(dim), 13), DType::BF16, {dim});
+    auto b = store(random_values(size_t(dim), 14), DType::F32, {dim});
+    RopeTable rope(64, 10000.0, 64);
+    std::vector<int32_t> positions(size_t(n / 64));
+    for (size_t i = 0; i < positions.size(); ++i) positions[i] = int32_t(i * 7 % 64);
+    std::vector<std::vector<float>> results[2];
+    for (int t = 0; t < 2; ++t) {
+        ThreadPool pool(t == 0 ? 1 : 3);
+        const size_t count = static_cast<size_t>(n);
+        std::vector<float> a = x, c = x, s(count), r(count), l(count), q = x;
+        gelu_erf(pool, a.data(), n);
+        gelu_tanh(pool, c.data(), n);
+        silu_mul(pool, x.data(), up.data(), s.data(), n);
+        rms_norm(pool, x.data(), w.view, 1e-6f, rows, dim, r.data());
+        layer_norm(pool, x.data(), w.view, b.view, 1e-5f, rows, dim, l.data());
+        rope.apply(pool, q.data(), int64_t(positions.size()), 1, positions.data());
+        results[t] = {a, c, s, r, l, q};
+    }
+    const char* names[] = {"gelu_erf", "gelu_tanh", "silu_mul", "rms_norm", "layer_norm", "rope"};
+    for (size_t op = 0; op < 6; ++op)
+        EXPECT_EQ(0, std::memcmp(results[0][op].data(), results[1][op].data(), size_t(n) * 4)) << names[op];
+    double worst_gelu = 0, worst_silu = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        const double v = x[size_t(i)];
+        const double gelu = 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
+        const double silu = v / (1.0 + std::exp(-v)) * up[size_t(i)];
+        worst_gelu = std::max(worst_gelu, std::fabs(results[1][0][size_t(i)] - gelu) / std::max(1.0, std::fabs(gelu)));
+        worst_silu = std::max(worst_silu, std::fabs(results[1][2][size_t(i)] - silu) / std::max(1.0, std::fabs(silu)));
+    }
+    EXPECT_LE(worst_gelu, 4e-7);
+    EXPECT_LE(worst_silu, 4e-7);
+}
+
 TEST(Rope, RotatesHalvesByPositionAngle) {
     const int64_t dim = 8;
     RopeTable rope(dim, 10000.0, 16);
     auto x = random_values(2 * 3 * dim, 9);  // 2 tokens, 3 heads
     auto orig = x;
     int32_t pos[] = {0, 5};
-    rope.apply(x.data(), 2, 3, pos);
+    ThreadPool pool(2);
+    rope.apply(pool, x.data(), 2, 3, pos);
     for (int h = 0; h < 3; ++h)
         for (int i = 0; i < dim; ++i) EXPECT_FLOAT_EQ(x[size_t(h * dim + i)], orig[size_t(h * dim + i)]);  // position 0
     for (int h = 0; h < 3; ++h)
@@ -146,7 +190,7 @@ TEST(Rope, RotatesHalvesByPositionAngle) {
             EXPECT_NEAR(x[base + i + dim / 2], x2 * std::cos(a) + x1 * std::sin(a), 1e-5);
         }
     int32_t far[] = {16};
-    EXPECT_THROW(rope.apply(x.data(), 1, 1, far), Error);
+    EXPECT_THROW(rope.apply(pool, x.data(), 1, 1, far), Error);
 }
 
 }  // namespace

@@ -74,7 +74,9 @@ TEST_F(JudgeCli, EveryOrderModeWithBothJudges) {
                 EXPECT_TRUE(j["verdict"] == "A>B" || j["verdict"] == "A=B" || j["verdict"] == "B>A" ||
                             j["verdict"] == "parse_failed")
                     << j.dump();
-                if (std::string(order) == "swap") EXPECT_EQ(j["games"][0]["order"], "swap");
+                if (std::string(order) == "swap") {
+                    EXPECT_EQ(j["games"][0]["order"], "swap");
+                }
             }
         }
     }

@@ -61,7 +61,9 @@ TEST(ConJVerdictParser, SurvivesRandomSoups) {
         for (int n = int(rng() % 40); n > 0; --n) text += pieces[rng() % pieces.size()];
         ConJParse parse = parser.parse(text);
         ASSERT_EQ(parse.better.has_value(), parse.path != "none") << text;
-        if (parse.better) ASSERT_TRUE(*parse.better == 1 || *parse.better == 2) << text;
+        if (parse.better) {
+            ASSERT_TRUE(*parse.better == 1 || *parse.better == 2) << text;
+        }
     }
 }
 

@@ -111,50 +111,103 @@ void force_matmul_isa(MatmulIsa isa) {
 void reset_matmul_isa() { g_forced_isa = -1; }
 
 void linear(ThreadPool& pool, const float* x, int64_t m, const TensorView& w, const TensorView* bias, float* y) {
-    check_weight(w);
-    const int64_t n = w.dim(0), k = w.dim(1);
-    if (m <= 0 || n == 0) return;
-    std::vector<float> b;
-    if (bias) {
-        if (bias->numel() != n) fail("linear: bias has {} elements, weight has {} rows", bias->numel(), n);
-        b.resize(size_t(n));
-        to_f32(*bias, b.data());
-    }
-    if (k == 0) {
-        for (int64_t i = 0; i < m; ++i)
-            for (int64_t j = 0; j < n; ++j) y[i * n + j] = b.empty() ? 0.0f : b[size_t(j)];
-        return;
-    }
-    const detail::KernelSet& ks = kernel_set(matmul_isa());
-    detail::LinearArgs a;
-    a.x = x;
-    a.m = m;
-    a.n = n;
-    a.k = k;
-    a.w = w.data;
-    a.wdtype = w.dtype;
-    a.bias = b.empty() ? nullptr : b.data();
-    a.y = y;
+    const LinearOutput out{&w, bias, y};
+    linear(pool, x, m, std::span(&out, 1));
+}
 
-    detail::ColumnsFn fn = ks.gemv;
-    int64_t unit = 4;  // GEMV: a thread takes whole groups of 4 weight rows
-    std::vector<uint16_t> xb;
-    if (m >= kGemmMinRows) {
-        fn = ks.gemm;
-        unit = ks.gemm_cols;
-        if (w.dtype == DType::BF16 && g_precision == MatmulPrecision::BF16 && ks.gemm_bf16) {
-            const int64_t kp = (k + 1) & ~int64_t(1);
-            xb.resize(size_t(m * kp));
-            pool.parallel_for(size_t(m), [&](size_t r0, size_t r1) {
-                ks.round_bf16(x, k, int64_t(r0), int64_t(r1), xb.data());
-            });
-            a.xb = xb.data();
-            fn = ks.gemm_bf16;
+void linear(ThreadPool& pool, const float* x, int64_t m, std::span<const LinearOutput> outputs) {
+    if (outputs.empty()) return;
+    const int64_t k = outputs[0].w->rank() == 2 ? outputs[0].w->dim(1) : 0;
+    int64_t bias_floats = 0;
+    for (const LinearOutput& o : outputs) {
+        check_weight(*o.w);
+        if (o.w->dim(1) != k)
+            fail("linear: weights of one group must share their input width, got {} and {}", k, o.w->dim(1));
+        if (o.bias) {
+            if (o.bias->numel() != o.w->dim(0))
+                fail("linear: bias has {} elements, weight has {} rows", o.bias->numel(), o.w->dim(0));
+            bias_floats += o.w->dim(0);
         }
     }
-    const int64_t units = (n + unit - 1) / unit;
-    pool.parallel_for(size_t(units), [&](size_t u0, size_t u1) {
-        fn(a, int64_t(u0) * unit, std::min(n, int64_t(u1) * unit));
+    if (m <= 0) return;
+
+    // Scratch of the calling thread, kept between calls so a decode step allocates nothing (the
+    // kernels' own scratch is detail::thread_scratch, which this thread also uses as chunk 0).
+    thread_local std::vector<float> bias_scratch;
+    thread_local std::vector<uint16_t> xb_scratch;
+    if (bias_scratch.size() < size_t(bias_floats)) bias_scratch.resize(size_t(bias_floats));
+
+    const detail::KernelSet& ks = kernel_set(matmul_isa());
+    const bool gemm = m >= kGemmMinRows;
+    const bool bf16 = gemm && g_precision == MatmulPrecision::BF16 && ks.gemm_bf16;
+    const uint16_t* xb = nullptr;
+    if (bf16 && k > 0 && std::any_of(outputs.begin(), outputs.end(),
+                                     [](const LinearOutput& o) { return o.w->dtype == DType::BF16; })) {
+        const int64_t kp = (k + 1) & ~int64_t(1);
+        if (xb_scratch.size() < size_t(m * kp)) xb_scratch.resize(size_t(m * kp));
+        // A thread_local named inside the lambda would be the worker's own: pass the pointer.
+        uint16_t* dst = xb_scratch.data();
+        pool.parallel_for(size_t(m), [&ks, x, k, dst](size_t r0, size_t r1) {
+            ks.round_bf16(x, k, int64_t(r0), int64_t(r1), dst);
+        });
+        xb = dst;
+    }
+
+    // Each product's columns in units a thread takes whole (a GEMV group of 4 rows, a GEMM column
+    // tile); the group's units are numbered one after another and split over the pool.
+    struct Part {
+        detail::LinearArgs args;
+        detail::ColumnsFn fn;
+        int64_t unit, first_unit;
+    };
+    thread_local std::vector<Part> parts;
+    parts.clear();
+    int64_t units = 0;
+    float* bias_next = bias_scratch.data();
+    for (const LinearOutput& o : outputs) {
+        const int64_t n = o.w->dim(0);
+        Part p{};
+        p.args.x = x;
+        p.args.m = m;
+        p.args.n = n;
+        p.args.k = k;
+        p.args.w = o.w->data;
+        p.args.wdtype = o.w->dtype;
+        p.args.y = o.y;
+        if (o.bias) {
+            to_f32(*o.bias, bias_next);
+            p.args.bias = bias_next;
+            bias_next += n;
+        }
+        if (n == 0) continue;
+        if (k == 0) {
+            for (int64_t i = 0; i < m; ++i)
+                for (int64_t j = 0; j < n; ++j) o.y[i * n + j] = p.args.bias ? p.args.bias[j] : 0.0f;
+            continue;
+        }
+        p.fn = ks.gemv;
+        p.unit = 4;
+        if (gemm) {
+            p.fn = ks.gemm;
+            p.unit = ks.gemm_cols;
+            if (xb && o.w->dtype == DType::BF16) {
+                p.args.xb = xb;
+                p.fn = ks.gemm_bf16;
+            }
+        }
+        p.first_unit = units;
+        units += (n + p.unit - 1) / p.unit;
+        parts.push_back(p);
+    }
+    if (units == 0) return;
+    const std::vector<Part>& todo = parts;  // the workers read the caller's thread_local through this
+    pool.parallel_for(size_t(units), [&todo](size_t u0, size_t u1) {
+        for (const Part& p : todo) {
+            const int64_t part_units = (p.args.n + p.unit - 1) / p.unit;
+            const int64_t b = std::max(int64_t(u0), p.first_unit) - p.first_unit;
+            const int64_t e = std::min(int64_t(u1), p.first_unit + part_units) - p.first_unit;
+            if (b < e) p.fn(p.args, b * p.unit, std::min(p.args.n, e * p.unit));
+        }
     });
 }
 

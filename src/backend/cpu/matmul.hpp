@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "core/tensor.hpp"
 #include "core/thread_pool.hpp"
@@ -14,6 +15,17 @@ namespace gavel::cpu {
 // (F32 directly, BF16/F16 widened on the fly); m >= 4 rows take a register-tiled, cache-blocked
 // GEMM, fewer rows a GEMV that streams each weight row once. Threaded over n.
 void linear(ThreadPool& pool, const float* x, int64_t m, const TensorView& w, const TensorView* bias, float* y);
+
+// One product of a group that shares its input: y = x w^T (+ bias), as in linear().
+struct LinearOutput {
+    const TensorView* w = nullptr;
+    const TensorView* bias = nullptr;  // may be null
+    float* y = nullptr;
+};
+// Several products of the same x (q, k and v; gate and up) in one pass over the pool: one hand-off
+// to the threads instead of one per weight, the work balanced over all of them, and (BF16 precision)
+// x rounded once. Same results as calling linear() for each.
+void linear(ThreadPool& pool, const float* x, int64_t m, std::span<const LinearOutput> outputs);
 
 // How linear() multiplies BF16 weights. F32 (the default): activations stay f32, weights are widened
 // exactly, f32 accumulation. BF16: activations are rounded to bf16 once per call and the GEMM uses

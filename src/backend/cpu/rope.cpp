@@ -30,22 +30,26 @@ void RopeTable::reserve(int64_t positions) {
     max_positions_ = positions;
 }
 
-void RopeTable::apply(float* x, int64_t tokens, int64_t heads, const int32_t* positions) const {
+void RopeTable::apply(ThreadPool& pool, float* x, int64_t tokens, int64_t heads, const int32_t* positions) const {
+    for (int64_t t = 0; t < tokens; ++t)
+        if (positions[t] < 0 || positions[t] >= max_positions_)
+            fail("rope: position {} outside the table of {}", positions[t], max_positions_);
     const int64_t half = head_dim_ / 2;
-    for (int64_t t = 0; t < tokens; ++t) {
-        int64_t p = positions[t];
-        if (p < 0 || p >= max_positions_) fail("rope: position {} outside the table of {}", p, max_positions_);
-        const float* c = &cos_[size_t(p * half)];
-        const float* s = &sin_[size_t(p * half)];
-        for (int64_t h = 0; h < heads; ++h) {
-            float* v = x + (t * heads + h) * head_dim_;
-            for (int64_t i = 0; i < half; ++i) {
-                float a = v[i], b = v[i + half];
-                v[i] = a * c[i] - b * s[i];
-                v[i + half] = b * c[i] + a * s[i];
+    pool.parallel_for(size_t(tokens), [&](size_t t0, size_t t1) {
+        for (int64_t t = int64_t(t0); t < int64_t(t1); ++t) {
+            const float* c = &cos_[size_t(positions[t] * half)];
+            const float* s = &sin_[size_t(positions[t] * half)];
+            for (int64_t h = 0; h < heads; ++h) {
+                float* v = x + (t * heads + h) * head_dim_;
+#pragma omp simd
+                for (int64_t i = 0; i < half; ++i) {
+                    float a = v[i], b = v[i + half];
+                    v[i] = a * c[i] - b * s[i];
+                    v[i + half] = b * c[i] + a * s[i];
+                }
             }
         }
-    }
+    }, 2);
 }
 
 }  // namespace gavel::cpu

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/thread_pool.hpp"
+
 namespace gavel::cpu {
 
 // Precomputed cos/sin for positions [0, max_positions) and head_dim/2 frequencies,
@@ -13,8 +15,9 @@ public:
     RopeTable(int64_t head_dim, double theta, int64_t max_positions);
     int64_t head_dim() const { return head_dim_; }
     int64_t max_positions() const { return max_positions_; }
-    // Rotates x[tokens, heads, head_dim] in place; token t has position positions[t].
-    void apply(float* x, int64_t tokens, int64_t heads, const int32_t* positions) const;
+    // Rotates x[tokens, heads, head_dim] in place; token t has position positions[t]. Tokens are
+    // split over the pool.
+    void apply(ThreadPool& pool, float* x, int64_t tokens, int64_t heads, const int32_t* positions) const;
 private:
     void reserve(int64_t positions);
 
