@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "backend/cpu/matmul_kernels.hpp"
+#include "backend/cpu/simd_target.hpp"
 #include "core/cpu_features.hpp"
 #include "core/error.hpp"
 
@@ -14,8 +15,6 @@ namespace gavel::cpu {
 namespace {
 
 // Widening for to_f32 / embedding (small tensors); linear() has its own kernels (matmul_kernels.hpp).
-#define GAVEL_SIMD_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
-
 GAVEL_SIMD_CLONES
 void widen_bf16(const uint16_t* src, float* dst, int64_t n) {
     for (int64_t i = 0; i < n; ++i) {

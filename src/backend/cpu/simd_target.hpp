@@ -12,3 +12,7 @@
 #define GAVEL_SIMD_TARGET_PUSH(isa) GAVEL_PRAGMA(GCC push_options) GAVEL_PRAGMA(GCC target(isa))
 #define GAVEL_SIMD_TARGET_POP GAVEL_PRAGMA(GCC pop_options)
 #endif
+
+// For plain loops the compiler vectorises itself: one copy of the function per instruction set
+// (AVX-512, AVX2+FMA, baseline x86-64), the best picked when the program loads.
+#define GAVEL_SIMD_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
