@@ -37,8 +37,17 @@ inline void dot_tile(const float* x, int64_t k, const typename W::T* w, float* y
     for (int i = 0; i < M; ++i)
 #pragma GCC unroll 16
         for (int r = 0; r < R; ++r) acc[i][r] = Ops::zero();
+    // The R rows are one contiguous block, and the next block is what this thread reads next:
+    // fetch it ahead, a share per step, so each new matrix of a decode step does not wait for the
+    // hardware prefetcher to ramp up again (about +10% on BF16 decode here; F32 about even).
+    const char* next = reinterpret_cast<const char*>(w + R * k);
+    const int64_t next_bytes = R * k * int64_t(sizeof(typename W::T));
+    const int64_t steps = std::max<int64_t>(1, k / Ops::L);
+    const int64_t lines_per_step = (next_bytes / 64 + steps - 1) / steps;
     int64_t p = 0;
-    for (; p + Ops::L <= k; p += Ops::L) {
+    for (int64_t step = 0; p + Ops::L <= k; p += Ops::L, ++step) {
+        for (int64_t l = 0; l < lines_per_step; ++l)
+            _mm_prefetch(next + (step * lines_per_step + l) * 64, _MM_HINT_T0);
         typename Ops::V wv[R];
 #pragma GCC unroll 16
         for (int r = 0; r < R; ++r) wv[r] = W::vec(w + r * k + p);
