@@ -1,10 +1,16 @@
 # Helpers that keep each folder's CMakeLists.txt to a line or two.
 
+# Source files compiled together in one unity translation unit: every file re-parses the same
+# std / fmt / json headers, which on two cores is most of the build. Helpers in a file's anonymous
+# namespace must therefore have names unique within their library (or test binary).
+set(GAVEL_UNITY_BATCH 8 CACHE STRING "Source files per unity translation unit (0: a whole target)")
+
 # gavel_library(NAME DIR DEPS...): a static library of every .cpp in DIR (and its sub-folders).
 function(gavel_library name dir)
   file(GLOB_RECURSE srcs CONFIGURE_DEPENDS ${dir}/*.cpp)
   if(srcs)
     add_library(${name} STATIC ${srcs})
+    set_target_properties(${name} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE ${GAVEL_UNITY_BATCH})
     target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
     target_link_libraries(${name} PUBLIC ${ARGN})
   else()
@@ -16,8 +22,6 @@ function(gavel_library name dir)
 endfunction()
 
 # gavel_test_dir(NAME DIR DEPS...): one GoogleTest binary of every .cpp in DIR, registered with CTest.
-set(GAVEL_TEST_UNITY_BATCH 8 CACHE STRING "Test files compiled together in one unity translation unit (0: all of a binary)")
-
 function(gavel_test_dir name dir)
   file(GLOB srcs CONFIGURE_DEPENDS ${dir}/*.cpp)
   if(NOT srcs)
@@ -34,10 +38,9 @@ function(gavel_test_dir name dir)
     GAVEL_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     GAVEL_BINARY="$<TARGET_FILE:gavel>")
   add_dependencies(${name} gavel)
-  # One translation unit per few test files: each file's own code is small next to the GoogleTest
-  # machinery every file instantiates. Helpers in a file's anonymous namespace must therefore
-  # have names unique within the test binary (shared helpers live in the folder's *.hpp).
-  set_target_properties(${name} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE ${GAVEL_TEST_UNITY_BATCH})
+  # Unity too: each test file's own code is small next to the GoogleTest machinery it instantiates
+  # (shared helpers live in the folder's *.hpp).
+  set_target_properties(${name} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE ${GAVEL_UNITY_BATCH})
   target_compile_options(${name} PRIVATE $<$<CONFIG:Release>:-O1>)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
 endfunction()

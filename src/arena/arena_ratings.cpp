@@ -14,7 +14,6 @@
 namespace gavel::arena {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 const double kLn10 = std::log(10.0);
 
 double rating_of(double log_strength) { return 1000.0 + 400.0 * log_strength / kLn10; }

@@ -9,7 +9,6 @@
 namespace gavel::arena {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Newton is O(models^3) per step; past this many models the MM sweep is cheaper.
 constexpr size_t kNewtonModels = 600;
 

@@ -3,12 +3,16 @@
 // leaderboards. Newton's method on log-strengths, from per-pair counts.
 #pragma once
 
+#include <limits>
 #include <span>
 #include <vector>
 
 #include "arena/pair_counts.hpp"
 
 namespace gavel::arena {
+
+// The value of a rating or error the data leave undefined.
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 struct BradleyTerryFit {
     // Natural-log strengths with mean 0 over the models that have battles; NaN for the others.

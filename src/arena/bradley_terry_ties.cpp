@@ -8,7 +8,6 @@
 namespace gavel::arena {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // Evalica's one_nan_to_num: NaN -> `nan`, +-inf -> the largest finite value of that sign.
 double nan_to_num(double x, double nan) {

@@ -29,7 +29,7 @@ bool is_true(const std::optional<std::string>& value) {
     return v == "1" || v == "ON" || v == "YES" || v == "TRUE";
 }
 
-std::string trim(std::string s) {
+std::string trim_whitespace(std::string s) {
     while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
     size_t start = 0;
     while (start < s.size() && std::isspace(static_cast<unsigned char>(s[start]))) ++start;
@@ -55,10 +55,10 @@ fs::path expand_user(const std::string& path, const HubOptions::EnvLookup& geten
 
 long timeout_seconds(const HubOptions::EnvLookup& getenv, const std::string& name, long fallback) {
     auto text = getenv(name);
-    if (!text || trim(*text).empty()) return fallback;
+    if (!text || trim_whitespace(*text).empty()) return fallback;
     char* end = nullptr;
     double seconds = std::strtod(text->c_str(), &end);
-    if (end == text->c_str() || trim(end) != "" || !(seconds > 0) || seconds > 1e6)
+    if (end == text->c_str() || trim_whitespace(end) != "" || !(seconds > 0) || seconds > 1e6)
         fail("{}: expected a positive number of seconds, got '{}'", name, *text);
     return std::max(1L, long(std::ceil(seconds)));
 }
@@ -300,16 +300,16 @@ HubOptions HubOptions::from_environment(const EnvLookup& getenv) {
     if (auto endpoint = nonempty("HF_ENDPOINT")) options.endpoint = *endpoint;
     while (!options.endpoint.empty() && options.endpoint.back() == '/') options.endpoint.pop_back();
 
-    if (auto token = getenv("HF_TOKEN"); token && !trim(*token).empty()) {
-        options.token = trim(*token);
+    if (auto token = getenv("HF_TOKEN"); token && !trim_whitespace(*token).empty()) {
+        options.token = trim_whitespace(*token);
         options.token_source = "HF_TOKEN";
     } else {
         fs::path token_file =
             nonempty("HF_TOKEN_PATH") ? expand_user(*getenv("HF_TOKEN_PATH"), getenv) : hf_home / "token";
         std::ifstream in(token_file);
         std::string line;
-        if (in && std::getline(in, line) && !trim(line).empty()) {
-            options.token = trim(line);
+        if (in && std::getline(in, line) && !trim_whitespace(line).empty()) {
+            options.token = trim_whitespace(line);
             options.token_source = token_file.string();
         }
     }

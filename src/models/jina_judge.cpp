@@ -23,9 +23,6 @@ TensorView rows(const TensorView& t, int64_t r0, int64_t r1) {
     return v;
 }
 
-void add_in_place(float* x, const float* y, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) x[i] += y[i];
-}
 
 }  // namespace
 
@@ -122,7 +119,7 @@ std::vector<float> JinaJudgeHead::logits(ThreadPool& pool, const float* memory, 
         auto v_w = rows(L.self_in_weight, 2 * D, 3 * D), v_b = rows(L.self_in_bias, 2 * D, 3 * D);
         cpu::linear(pool, x.data(), batch, v_w, &v_b, t.data());
         cpu::linear(pool, t.data(), batch, L.self_out_weight, &L.self_out_bias, y.data());
-        add_in_place(y.data(), x.data(), batch * D);
+        cpu::add_in_place(y.data(), x.data(), batch * D);
         cpu::layer_norm(pool, y.data(), L.norm1_weight, L.norm1_bias, eps, batch, D, x.data());
 
         // Cross-attention of the query to the encoder states, padding masked.
@@ -133,14 +130,14 @@ std::vector<float> JinaJudgeHead::logits(ThreadPool& pool, const float* memory, 
         cpu::encoder_attention(pool, {batch, 1, seq_len, H, hd}, {q.data(), D, kv.data(), 2 * D, kv.data() + D, 2 * D},
                                scale, mask, t.data());
         cpu::linear(pool, t.data(), batch, L.cross_out_weight, &L.cross_out_bias, y.data());
-        add_in_place(y.data(), x.data(), batch * D);
+        cpu::add_in_place(y.data(), x.data(), batch * D);
         cpu::layer_norm(pool, y.data(), L.norm2_weight, L.norm2_bias, eps, batch, D, x.data());
 
         // Feed-forward: linear2(ReLU(linear1(x))).
         cpu::linear(pool, x.data(), batch, L.linear1_weight, &L.linear1_bias, ffn.data());
         cpu::relu(ffn.data(), batch * hp_.ffn_dim);
         cpu::linear(pool, ffn.data(), batch, L.linear2_weight, &L.linear2_bias, y.data());
-        add_in_place(y.data(), x.data(), batch * D);
+        cpu::add_in_place(y.data(), x.data(), batch * D);
         cpu::layer_norm(pool, y.data(), L.norm3_weight, L.norm3_bias, eps, batch, D, x.data());
     }
 

@@ -14,12 +14,6 @@ namespace gavel {
 
 namespace {
 
-// x += y over n floats: the residual connections.
-void add_in_place(float* x, const float* y, int64_t n) {
-#pragma omp simd
-    for (int64_t i = 0; i < n; ++i) x[i] += y[i];
-}
-
 bool is_float(DType t) { return t == DType::F32 || t == DType::BF16 || t == DType::F16; }
 
 // Looks up `name` and checks its shape and dtype; errors name the tensor and the checkpoint.
@@ -148,14 +142,14 @@ std::vector<std::vector<float>> Qwen2Model::forward(ThreadPool& pool, std::span<
         cpu::attention_causal(pool, attention, Hq, Hkv, d, 1.0f / std::sqrt(float(d)));
         // h = h + attn W_o^T
         cpu::linear(pool, attn.data(), m, L.o, nullptr, proj.data());
-        add_in_place(h.data(), proj.data(), m * D);
+        cpu::add_in_place(h.data(), proj.data(), m * D);
         // h = h + down(silu(gate(RMSNorm(h))) * up(RMSNorm(h)))
         cpu::rms_norm(pool, h.data(), L.post_attention_norm, eps, m, D, a.data());
         const cpu::LinearOutput gate_up[] = {{&L.gate, nullptr, gate.data()}, {&L.up, nullptr, up.data()}};
         cpu::linear(pool, a.data(), m, gate_up);
         cpu::silu_mul(pool, gate.data(), up.data(), gate.data(), m * F);
         cpu::linear(pool, gate.data(), m, L.down, nullptr, proj.data());
-        add_in_place(h.data(), proj.data(), m * D);
+        cpu::add_in_place(h.data(), proj.data(), m * D);
     }
     for (size_t i = 0; i < chunks.size(); ++i) chunks[i].cache->advance(first[i + 1] - first[i]);
 

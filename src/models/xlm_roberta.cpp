@@ -69,9 +69,6 @@ void merged_row(const float* w_row, const TensorView& a, int64_t a_row, const Te
     }
 }
 
-void add_in_place(float* x, const float* y, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) x[i] += y[i];
-}
 
 }  // namespace
 
@@ -253,7 +250,7 @@ void XlmRobertaEncoder::embed_tokens(const TokenBatch& batch, float* x) const {
     std::vector<float> type0(static_cast<size_t>(dim));
     const int32_t zero = 0;
     cpu::embedding(w_.token_type_embeddings, &zero, 1, type0.data());
-    for (int64_t i = 0; i < n; ++i) add_in_place(x + i * dim, type0.data(), dim);
+    for (int64_t i = 0; i < n; ++i) cpu::add_in_place(x + i * dim, type0.data(), dim);
 }
 
 std::vector<float> XlmRobertaEncoder::forward(ThreadPool& pool, const TokenBatch& batch) const {
@@ -284,7 +281,7 @@ std::vector<float> XlmRobertaEncoder::forward(ThreadPool& pool, const TokenBatch
                                {q.data(), D, k.data(), D, qkv.data() + 2 * D, 3 * D}, scale, batch.mask.data(),
                                attn.data());
         cpu::linear(pool, attn.data(), n, L.out_weight, &L.out_bias, y.data());
-        add_in_place(y.data(), x.data(), n * D);
+        cpu::add_in_place(y.data(), x.data(), n * D);
         cpu::layer_norm(pool, y.data(), L.norm1_weight, L.norm1_bias, float(config_.layer_norm_eps), n, D, x.data());
 
         // MLP: fc2(GELU(fc1(h))), then the second post-norm.
@@ -294,7 +291,7 @@ std::vector<float> XlmRobertaEncoder::forward(ThreadPool& pool, const TokenBatch
         else
             cpu::gelu_tanh(pool, ff.data(), n * ffn);
         cpu::linear(pool, ff.data(), n, L.fc2_weight, &L.fc2_bias, y.data());
-        add_in_place(y.data(), x.data(), n * D);
+        cpu::add_in_place(y.data(), x.data(), n * D);
         cpu::layer_norm(pool, y.data(), L.norm2_weight, L.norm2_bias, float(config_.layer_norm_eps), n, D, x.data());
     }
     for (int64_t i = 0; i < n; ++i)
@@ -314,7 +311,7 @@ std::vector<float> mean_pool(const float* hidden, const TokenBatch& batch, int64
         float count = 0;
         for (int64_t t = 0; t < batch.seq_len; ++t) {
             if (!batch.mask[size_t(b * batch.seq_len + t)]) continue;
-            add_in_place(o, hidden + (b * batch.seq_len + t) * dim, dim);
+            cpu::add_in_place(o, hidden + (b * batch.seq_len + t) * dim, dim);
             count += 1;
         }
         const float denom = std::max(count, 1e-9f);

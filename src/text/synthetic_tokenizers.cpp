@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "text/utf8.hpp"
+
 namespace gavel::text {
 
 namespace {
@@ -27,18 +29,6 @@ Json added_token(int id, const std::string& content, bool normalized) {
             {"rstrip", false}, {"normalized", normalized}, {"special", true}};
 }
 
-void append_utf8(std::string& out, char32_t cp) {
-    if (cp < 0x80) {
-        out += char(cp);
-    } else if (cp < 0x800) {
-        out += char(0xC0 | (cp >> 6));
-        out += char(0x80 | (cp & 0x3F));
-    } else {
-        out += char(0xE0 | (cp >> 12));
-        out += char(0x80 | ((cp >> 6) & 0x3F));
-        out += char(0x80 | (cp & 0x3F));
-    }
-}
 
 }  // namespace
 

@@ -55,6 +55,12 @@ void gelu_tanh(ThreadPool& pool, float* x, int64_t n) {
                       kElementGrain);
 }
 
+GAVEL_SIMD_CLONES
+void add_in_place(float* x, const float* y, int64_t n) {
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) x[i] += y[i];
+}
+
 void relu(float* x, int64_t n) {
     for (int64_t i = 0; i < n; ++i) x[i] = std::max(x[i], 0.0f);
 }

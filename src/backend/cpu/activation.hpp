@@ -15,6 +15,8 @@ void gelu_erf(ThreadPool& pool, float* x, int64_t n);
 // x = 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))  (tanh GELU: HF "gelu_new" /
 // "gelu_pytorch_tanh", and what llama.cpp's ggml_gelu computes for every BERT-family model).
 void gelu_tanh(ThreadPool& pool, float* x, int64_t n);
+// x[i] += y[i]  (the residual connections).
+void add_in_place(float* x, const float* y, int64_t n);
 // x = max(x, 0)  (nn.TransformerDecoderLayer's default activation).
 void relu(float* x, int64_t n);
 // Softmax over each row of length n, in place, computed stably in f32.
