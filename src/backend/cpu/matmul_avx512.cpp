@@ -11,7 +11,9 @@
 // GCC 12's AVX-512 headers build some intrinsics from _mm512_undefined_*(), which -Wuninitialized
 // flags in every caller (a known false positive).
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 GAVEL_SIMD_TARGET_PUSH("avx512f,avx512bw,avx512vl,avx512dq,fma,f16c,avx2")
 
