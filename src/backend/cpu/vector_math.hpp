@@ -9,10 +9,19 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
 namespace gavel::cpu {
+
+// c[0] + t (c[1] + t (c[2] + ...)) by Horner's rule, from the highest coefficient down.
+template <size_t N>
+inline float polynomial(float t, const float (&c)[N]) {
+    float p = c[N - 1];
+    for (size_t i = N - 1; i-- > 0;) p = p * t + c[i];
+    return p;
+}
 
 inline float fast_exp(float x) {
     // exp(x) = 2^n * exp(r), n = round(x / ln 2), r = x - n ln 2 in two parts (Cody-Waite).
@@ -22,14 +31,9 @@ inline float fast_exp(float x) {
     const float n = (x * kLog2e + kRound) - kRound;
     const float r = (x - n * kLn2Hi) - n * kLn2Lo;  // |r| <= ln(2) / 2
     // exp(r) by its Taylor series to r^7 / 7!: truncation error < 3e-9 on |r| <= 0.347.
-    float p = 1.0f / 5040.0f;
-    p = p * r + 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
+    constexpr float kTaylor[] = {1.0f,         1.0f,          0.5f,          1.0f / 6.0f,
+                                 1.0f / 24.0f, 1.0f / 120.0f, 1.0f / 720.0f, 1.0f / 5040.0f};
+    const float p = polynomial(r, kTaylor);
     const int32_t bits = (int32_t(n) + 127) << 23;  // 2^n, n in [-126, 127]
     float scale;
     std::memcpy(&scale, &bits, 4);
@@ -42,19 +46,11 @@ inline float fast_erf(float x) {
     // erf(4) = 1 - 1.5e-8 rounds to 1 in f32, so larger |x| are clamped to 4 and the result to 1.
     const float a = std::min(std::max(x, -4.0f), 4.0f);
     const float t = a * a;
-    float p = 1.9744744735317177e-06f;
-    p = p * t + 2.879936064494361e-04f;
-    p = p * t + 4.0030482344274e-03f;
-    p = p * t + 5.346563547848896e-02f;
-    p = p * t + 1.9623994056580304e-01f;
-    p = p * t + 1.1283789769908732f;
-    float q = 3.7474615525681654e-05f;
-    q = q * t + 1.216148156446122e-03f;
-    q = q * t + 1.5443294118402708e-02f;
-    q = q * t + 1.1647209643323939e-01f;
-    q = q * t + 5.072442862080492e-01f;
-    q = q * t + 1.0f;
-    return std::min(std::max(a * p / q, -1.0f), 1.0f);
+    constexpr float kP[] = {1.1283789769908732f,    1.9623994056580304e-01f, 5.346563547848896e-02f,
+                            4.0030482344274e-03f,   2.879936064494361e-04f,  1.9744744735317177e-06f};
+    constexpr float kQ[] = {1.0f,                   5.072442862080492e-01f,  1.1647209643323939e-01f,
+                            1.5443294118402708e-02f, 1.216148156446122e-03f, 3.7474615525681654e-05f};
+    return std::min(std::max(a * polynomial(t, kP) / polynomial(t, kQ), -1.0f), 1.0f);
 }
 
 }  // namespace gavel::cpu
