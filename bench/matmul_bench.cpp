@@ -2,8 +2,8 @@
 // 4864; k=4864 -> 896; lm_head 896 -> 151936 at m=1) and jina-embeddings-v3 (k=1024 -> 3072, 4096;
 // k=4096 -> 1024), at m=1 (decode, GEMV) and m=512 (prefill / encoder, GEMM), BF16 and F32 weights,
 // 1 and 2 threads. "old" is the kernel linear() had before the GEMM (widened 16-row blocks, dot4
-// loops), kept here only to measure against. Also measures the machine's limits: the FMA peak of
-// one core (AVX-512 and AVX2 register-only loops) and read bandwidth over a 1 GiB buffer.
+// loops), kept here only to measure against. The machine's limits to compare with (FMA and BF16-dot
+// peaks, read bandwidth) are bench/machine_peak's job.
 //
 //   build/release/bench/matmul_bench [--benchmark_filter=REGEX] [--benchmark_min_time=0.2]
 // Counters: GFLOP/s (2*m*n*k per call), GB/s (weight bytes per call; meaningful at m=1), both
@@ -16,7 +16,6 @@
 #include <string>
 #include <vector>
 
-#include <immintrin.h>
 
 #include "backend/cpu/matmul.hpp"
 #include "core/cpu_features.hpp"
@@ -142,60 +141,6 @@ void run_linear(benchmark::State& state, Impl impl, DType dtype, int64_t m, int6
         benchmark::Counter(it * double(n * k) * double(dtype_size(dtype)) * 1e-9, benchmark::Counter::kIsRate);
 }
 
-// One core's FMA peak: 12 independent accumulator chains, register only.
-__attribute__((target("avx512f"))) void fma_peak_avx512(benchmark::State& state) {
-    __m512 a[12], b = _mm512_set1_ps(0.999f), c = _mm512_set1_ps(1e-3f);
-    for (auto& v : a) v = _mm512_set1_ps(1.0f);
-    for (auto _ : state) {
-        for (int r = 0; r < 1000; ++r)
-#pragma GCC unroll 12
-            for (int i = 0; i < 12; ++i) a[i] = _mm512_fmadd_ps(a[i], b, c);
-        for (auto& v : a) benchmark::DoNotOptimize(v);
-    }
-    state.counters["GFLOP/s"] =
-        benchmark::Counter(double(state.iterations()) * 1000 * 12 * 16 * 2 * 1e-9, benchmark::Counter::kIsRate);
-}
-
-__attribute__((target("avx2,fma"))) void fma_peak_avx2(benchmark::State& state) {
-    __m256 a[12], b = _mm256_set1_ps(0.999f), c = _mm256_set1_ps(1e-3f);
-    for (auto& v : a) v = _mm256_set1_ps(1.0f);
-    for (auto _ : state) {
-        for (int r = 0; r < 1000; ++r)
-#pragma GCC unroll 12
-            for (int i = 0; i < 12; ++i) a[i] = _mm256_fmadd_ps(a[i], b, c);
-        for (auto& v : a) benchmark::DoNotOptimize(v);
-    }
-    state.counters["GFLOP/s"] =
-        benchmark::Counter(double(state.iterations()) * 1000 * 12 * 8 * 2 * 1e-9, benchmark::Counter::kIsRate);
-}
-
-// Read bandwidth: sums a 1 GiB buffer of floats on `threads` threads.
-__attribute__((target("avx2"))) float sum_avx2(const float* p, size_t n) {
-    __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
-    for (size_t i = 0; i + 32 <= n; i += 32) {
-        s0 = _mm256_add_ps(s0, _mm256_loadu_ps(p + i));
-        s1 = _mm256_add_ps(s1, _mm256_loadu_ps(p + i + 8));
-        s2 = _mm256_add_ps(s2, _mm256_loadu_ps(p + i + 16));
-        s3 = _mm256_add_ps(s3, _mm256_loadu_ps(p + i + 24));
-    }
-    alignas(32) float t[8];
-    _mm256_store_ps(t, _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
-    return t[0] + t[1] + t[2] + t[3] + t[4] + t[5] + t[6] + t[7];
-}
-
-void read_bandwidth(benchmark::State& state, int threads) {
-    const size_t n = size_t(1) << 28;
-    std::vector<float> buf(n, 1.0f);
-    ThreadPool pool{size_t(threads)};
-    for (auto _ : state) {
-        pool.parallel_for(n / 4096, [&](size_t b0, size_t b1) {
-            float s = sum_avx2(buf.data() + b0 * 4096, (b1 - b0) * 4096);
-            benchmark::DoNotOptimize(s);
-        });
-    }
-    state.counters["GB/s"] = benchmark::Counter(double(state.iterations()) * double(n) * 4 * 1e-9, benchmark::Counter::kIsRate);
-}
-
 struct Shape {
     const char* name;
     int64_t n, k;
@@ -208,12 +153,6 @@ void register_all() {
         {"qwen_down", 896, 4864, true},      {"qwen_lm_head", 151936, 896, false}, {"jina_qkv", 3072, 1024, true},
         {"jina_fc1", 4096, 1024, true},      {"jina_fc2", 1024, 4096, true},
     };
-    benchmark::RegisterBenchmark("peak/fma_avx512_1core", fma_peak_avx512)->UseRealTime();
-    benchmark::RegisterBenchmark("peak/fma_avx2_1core", fma_peak_avx2)->UseRealTime();
-    for (int t : {1, 2})
-        benchmark::RegisterBenchmark(("peak/read_bw/threads:" + std::to_string(t)).c_str(), read_bandwidth, t)
-            ->UseRealTime()
-            ->Unit(benchmark::kMillisecond);
     for (const Shape& s : shapes)
         for (int64_t m : {int64_t(1), int64_t(512)}) {
             if (m > 1 && !s.prefill) continue;

@@ -11,10 +11,6 @@ for b in data["benchmarks"]:
     rows[name] = b
 print(f"{'case':58s} {'wall ms':>9s} {'GFLOP/s':>9s} {'GF/cpu-s':>9s} {'GB/s':>7s} {'x old':>6s}")
 for name, b in rows.items():
-    if name.startswith("peak/"):
-        extra = " ".join(f"{k}={b[k]:.1f}" for k in ("GFLOP/s", "GB/s") if k in b)
-        print(f"{name:58s} {b['real_time']:9.3f} {extra}  (cpu {b['cpu_time']:.3f} {b['time_unit']})")
-        continue
     scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
     wall, cpu = b["real_time"] * scale, b["cpu_time"] * scale
     gf = b["GFLOP/s"]
