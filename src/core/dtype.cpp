@@ -12,13 +12,14 @@ struct DTypeInfo {
     size_t size;
     bool is_float;
 };
-constexpr std::array<DTypeInfo, 12> kDTypes{{
+constexpr std::array<DTypeInfo, 13> kDTypes{{
     {DType::F64, "F64", 8, true},        {DType::F32, "F32", 4, true},
     {DType::F16, "F16", 2, true},        {DType::BF16, "BF16", 2, true},
     {DType::F8_E4M3, "F8_E4M3", 1, true}, {DType::F8_E5M2, "F8_E5M2", 1, true},
     {DType::I64, "I64", 8, false},       {DType::I32, "I32", 4, false},
     {DType::I16, "I16", 2, false},       {DType::I8, "I8", 1, false},
     {DType::U8, "U8", 1, false},         {DType::BOOL, "BOOL", 1, false},
+    {DType::Q8_0, "Q8_0", 1, false},
 }};
 const DTypeInfo& info(DType t) { return kDTypes[static_cast<size_t>(t)]; }
 }  // namespace
@@ -29,7 +30,7 @@ bool dtype_is_float(DType t) { return info(t).is_float; }
 
 std::optional<DType> dtype_from_name(std::string_view name) {
     for (const auto& d : kDTypes)
-        if (d.name == name) return d.type;
+        if (d.name == name && d.type != DType::Q8_0) return d.type;
     return std::nullopt;
 }
 

@@ -8,13 +8,15 @@
 
 namespace gavel {
 
-enum class DType : uint8_t { F64, F32, F16, BF16, F8_E4M3, F8_E5M2, I64, I32, I16, I8, U8, BOOL };
+// The safetensors set, then Q8_0: gavel's own 8-bit weight matrix (backend/cpu/quantize.hpp), made
+// at load by --weights int8 and never read from a checkpoint (dtype_from_name does not know it).
+enum class DType : uint8_t { F64, F32, F16, BF16, F8_E4M3, F8_E5M2, I64, I32, I16, I8, U8, BOOL, Q8_0 };
 
-// Bytes per element.
+// Bytes per element (Q8_0: 1, the int8 value; its block scales come on top, see q8_0_bytes).
 size_t dtype_size(DType t);
 // The safetensors spelling ("BF16", "F8_E4M3", ...).
 std::string_view dtype_name(DType t);
-// Parses the safetensors spelling; nullopt for an unknown name.
+// Parses the safetensors spelling; nullopt for an unknown name (and for Q8_0).
 std::optional<DType> dtype_from_name(std::string_view name);
 bool dtype_is_float(DType t);
 

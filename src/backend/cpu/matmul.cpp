@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "backend/cpu/matmul_kernels.hpp"
+#include "backend/cpu/quantize.hpp"
 #include "backend/cpu/simd_target.hpp"
 #include "core/cpu_features.hpp"
 #include "core/error.hpp"
@@ -29,8 +30,8 @@ void widen_f16(const uint16_t* src, float* dst, int64_t n) {
 
 void check_weight(const TensorView& w) {
     if (w.rank() != 2) fail("linear: weight must be 2-D, got shape {}", shape_string(w.shape));
-    if (w.dtype != DType::F32 && w.dtype != DType::BF16 && w.dtype != DType::F16)
-        fail("linear: weight dtype {} is not supported (F32, BF16, F16)", dtype_name(w.dtype));
+    if (w.dtype != DType::F32 && w.dtype != DType::BF16 && w.dtype != DType::F16 && w.dtype != DType::Q8_0)
+        fail("linear: weight dtype {} is not supported (F32, BF16, F16, Q8_0)", dtype_name(w.dtype));
 }
 
 }  // namespace
@@ -69,11 +70,20 @@ MatmulIsa best_isa() {
     return MatmulIsa::Sse2;
 }
 
+// Q8_0 weights take the AVX512-VNNI kernels where the CPU has them, else the portable ones.
+detail::KernelSet with_q8(detail::KernelSet s, bool vnni) {
+    s.q8 = detail::q8_columns_portable;
+    s.quantize_q8 = detail::quantize_rows_q8_portable;
+    if (vnni) detail::add_q8_avx512_vnni(s);
+    return s;
+}
+
 const detail::KernelSet& kernel_set(MatmulIsa isa) {
-    static const detail::KernelSet sse2 = detail::kernels_sse2();
-    static const detail::KernelSet avx2 = detail::kernels_avx2();
+    static const detail::KernelSet sse2 = with_q8(detail::kernels_sse2(), false);
+    static const detail::KernelSet avx2 = with_q8(detail::kernels_avx2(), false);
     static const detail::KernelSet avx512 =
-        cpu_features().avx512_bf16 ? detail::kernels_avx512_bf16() : detail::kernels_avx512();
+        with_q8(cpu_features().avx512_bf16 ? detail::kernels_avx512_bf16() : detail::kernels_avx512(),
+                cpu_features().avx512_vnni);
     switch (isa) {
         case MatmulIsa::Avx512: return avx512;
         case MatmulIsa::Avx2: return avx2;
@@ -134,6 +144,9 @@ void linear(ThreadPool& pool, const float* x, int64_t m, std::span<const LinearO
     // kernels' own scratch is detail::thread_scratch, which this thread also uses as chunk 0).
     thread_local std::vector<float> bias_scratch;
     thread_local std::vector<uint16_t> xb_scratch;
+    thread_local std::vector<int8_t> q8_values;
+    thread_local std::vector<float> q8_scales;
+    thread_local std::vector<int32_t> q8_biases;
     if (bias_scratch.size() < size_t(bias_floats)) bias_scratch.resize(size_t(bias_floats));
 
     const detail::KernelSet& ks = kernel_set(matmul_isa());
@@ -151,9 +164,26 @@ void linear(ThreadPool& pool, const float* x, int64_t m, std::span<const LinearO
         });
         xb = dst;
     }
+    detail::Q8Rows q8;
+    if (k > 0 && std::any_of(outputs.begin(), outputs.end(),
+                             [](const LinearOutput& o) { return o.w->dtype == DType::Q8_0; })) {
+        q8.blocks = (k + kQ8Block - 1) / kQ8Block;
+        const size_t blocks = size_t(m * q8.blocks);
+        if (q8_scales.size() < blocks) {
+            q8_values.resize(blocks * kQ8Block);
+            q8_scales.resize(blocks);
+            q8_biases.resize(blocks);
+        }
+        q8.q = q8_values.data();
+        q8.scale = q8_scales.data();
+        q8.bias = q8_biases.data();
+        pool.parallel_for(size_t(m), [&ks, x, k, q8](size_t r0, size_t r1) {
+            ks.quantize_q8(x, k, int64_t(r0), int64_t(r1), q8);
+        });
+    }
 
     // Each product's columns in units a thread takes whole (a GEMV group of 4 rows, a GEMM column
-    // tile); the group's units are numbered one after another and split over the pool.
+    // tile, two Q8_0 row groups); the group's units are numbered one after another and split over the pool.
     struct Part {
         detail::LinearArgs args;
         detail::ColumnsFn fn;
@@ -186,7 +216,11 @@ void linear(ThreadPool& pool, const float* x, int64_t m, std::span<const LinearO
         }
         p.fn = ks.gemv;
         p.unit = 4;
-        if (gemm) {
+        if (o.w->dtype == DType::Q8_0) {
+            p.args.q8 = q8;
+            p.fn = ks.q8;
+            p.unit = 2 * kQ8GroupRows;
+        } else if (gemm) {
             p.fn = ks.gemm;
             p.unit = ks.gemm_cols;
             if (xb && o.w->dtype == DType::BF16) {

@@ -1,5 +1,5 @@
 // Dense products with weights in their stored dtype (F32, BF16, F16) and f32 activations,
-// accumulated in f32. The model code calls these; SIMD and threading stay inside.
+// accumulated in f32; or with 8-bit Q8_0 weights (quantize.hpp), which quantise the activations too. The model code calls these; SIMD and threading stay inside.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +13,8 @@ namespace gavel::cpu {
 // y[m, n] = sum_k x[m, k] * w[n, k] (+ bias[n]): nn.Linear with w of shape [n, k].
 // bias may be null; when given it is a [n] tensor of any float dtype. The weights are read in place
 // (F32 directly, BF16/F16 widened on the fly); m >= 4 rows take a register-tiled, cache-blocked
-// GEMM, fewer rows a GEMV that streams each weight row once. Threaded over n.
+// GEMM, fewer rows a GEMV that streams each weight row once. A Q8_0 weight (q8_0_view) makes the
+// call quantise x per row and block of 32 and take int8 dot products. Threaded over n.
 void linear(ThreadPool& pool, const float* x, int64_t m, const TensorView& w, const TensorView* bias, float* y);
 
 // One product of a group that shares its input: y = x w^T (+ bias), as in linear().

@@ -10,11 +10,22 @@
 
 namespace gavel::cpu::detail {
 
+// Activations quantised for Q8_0 weights (quantize.hpp), per row and block of 32 along k (k padded
+// with zeros to `blocks` * 32): q [m, blocks * 32] int8, scale [m, blocks] (d = max|x| / 127), and
+// bias [m, blocks] = -128 * sum(q), which cancels the +128 the weights are stored with.
+struct Q8Rows {
+    int8_t* q = nullptr;
+    float* scale = nullptr;
+    int32_t* bias = nullptr;
+    int64_t blocks = 0;
+};
+
 struct LinearArgs {
     const float* x = nullptr;      // [m, k] f32 activations
     const uint16_t* xb = nullptr;  // [m, kp] bf16 activations (BF16 precision only), kp = k rounded up to even
+    Q8Rows q8;                     // quantised activations (Q8_0 weights only)
     int64_t m = 0, n = 0, k = 0;
-    const void* w = nullptr;  // [n, k] in `wdtype`, in place (mmap)
+    const void* w = nullptr;  // [n, k] in `wdtype`, in place (mmap), or a Q8_0 matrix
     DType wdtype = DType::F32;
     const float* bias = nullptr;  // [n] or null
     float* y = nullptr;           // [m, n]
@@ -29,12 +40,22 @@ struct KernelSet {
     int64_t gemm_cols = 1;          // the GEMM's column-tile width: n0 must be a multiple of it
     // Rounds rows [r0, r1) of x [m, k] to bf16 into xb [m, kp] (RNE; an odd k's pad is zeroed).
     void (*round_bf16)(const float* x, int64_t k, int64_t r0, int64_t r1, uint16_t* xb) = nullptr;
+    // Q8_0 weights: any m, columns [n0, n1) with n0 a multiple of kQ8GroupRows; and the activation
+    // quantiser for rows [r0, r1). Every set has them (the portable pair where no VNNI kernel is).
+    ColumnsFn q8 = nullptr;
+    void (*quantize_q8)(const float* x, int64_t k, int64_t r0, int64_t r1, const Q8Rows& out) = nullptr;
 };
 
 KernelSet kernels_sse2();
 KernelSet kernels_avx2();
 KernelSet kernels_avx512();
 KernelSet kernels_avx512_bf16();  // kernels_avx512() plus gemm_bf16
+// Sets q8 and quantize_q8 to the AVX512-VNNI kernels (matmul_q8_avx512.cpp).
+void add_q8_avx512_vnni(KernelSet& s);
+
+// The portable Q8_0 pair (quantize.cpp): scalar C++, the same bits as the VNNI kernels.
+void q8_columns_portable(const LinearArgs& a, int64_t n0, int64_t n1);
+void quantize_rows_q8_portable(const float* x, int64_t k, int64_t r0, int64_t r1, const Q8Rows& out);
 
 // Per-thread scratch of at least `floats` floats (grown once, kept thread_local).
 float* thread_scratch(size_t floats);

@@ -1,0 +1,172 @@
+#include "backend/cpu/quantize.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "backend/cpu/matmul_kernels.hpp"
+#include "core/error.hpp"
+
+namespace gavel::cpu {
+
+namespace {
+
+int64_t blocks_of(int64_t k) { return (k + kQ8Block - 1) / kQ8Block; }
+int64_t groups_of(int64_t n) { return (n + kQ8GroupRows - 1) / kQ8GroupRows; }
+
+// Row r of a float weight as f32 into `out` (k values).
+void weight_row(const TensorView& w, int64_t r, float* out) {
+    const int64_t k = w.dim(1);
+    switch (w.dtype) {
+        case DType::F32: std::memcpy(out, w.as<float>() + r * k, size_t(k) * 4); break;
+        case DType::BF16:
+            for (int64_t i = 0; i < k; ++i) out[i] = bf16_to_f32(w.as<uint16_t>()[r * k + i]);
+            break;
+        default:
+            for (int64_t i = 0; i < k; ++i) out[i] = f16_to_f32(w.as<uint16_t>()[r * k + i]);
+            break;
+    }
+}
+
+}  // namespace
+
+const char* weight_format_name(WeightFormat f) { return f == WeightFormat::Int8 ? "int8" : "checkpoint"; }
+
+WeightFormat weight_format_from_name(std::string_view name) {
+    if (name == "checkpoint") return WeightFormat::Checkpoint;
+    if (name == "int8") return WeightFormat::Int8;
+    fail("unknown weight format '{}': use checkpoint (as stored) or int8", name);
+}
+
+size_t q8_0_bytes(int64_t n, int64_t k) { return size_t(groups_of(n)) * size_t(blocks_of(k)) * size_t(kQ8BlockBytes); }
+
+std::vector<uint8_t> quantize_q8_0(ThreadPool& pool, const TensorView& w, std::string_view name) {
+    if (w.rank() != 2) fail("int8 weights: '{}' must be 2-D, got shape {}", name, shape_string(w.shape));
+    if (w.dtype != DType::F32 && w.dtype != DType::BF16 && w.dtype != DType::F16)
+        fail("int8 weights: '{}' has dtype {}; only F32, BF16 and F16 weights can be quantised", name,
+             dtype_name(w.dtype));
+    const int64_t n = w.dim(0), k = w.dim(1), kb = blocks_of(k);
+    std::vector<uint8_t> out(q8_0_bytes(n, k));
+    const size_t group_bytes = size_t(kb) * size_t(kQ8BlockBytes);
+    // The lowest row with a value that cannot be quantised, reported once the threads are done.
+    std::atomic<int64_t> bad_row{std::numeric_limits<int64_t>::max()};
+    pool.parallel_for(size_t(groups_of(n)), [&](size_t g0, size_t g1) {
+        std::vector<float> row(size_t(kb * kQ8Block), 0.0f);
+        for (size_t g = g0; g < g1; ++g) {
+            uint8_t* group = out.data() + g * group_bytes;
+            for (int64_t r = 0; r < kQ8GroupRows; ++r) {
+                const int64_t j = int64_t(g) * kQ8GroupRows + r;
+                if (j < n) weight_row(w, j, row.data());
+                else std::fill(row.begin(), row.end(), 0.0f);  // padding rows: zero weights, zero scale
+                for (int64_t b = 0; b < kb; ++b) {
+                    const float* v = row.data() + b * kQ8Block;
+                    float amax = 0.0f;
+                    bool finite = true;
+                    for (int64_t t = 0; t < kQ8Block; ++t) {
+                        finite = finite && std::isfinite(v[t]);
+                        amax = std::max(amax, std::fabs(v[t]));
+                    }
+                    const uint16_t d16 = f32_to_f16(amax / 127.0f);
+                    const float d = f16_to_f32(d16);
+                    if (!finite || !std::isfinite(d)) {
+                        int64_t seen = bad_row.load();
+                        while (j < seen && !bad_row.compare_exchange_weak(seen, j)) {
+                        }
+                        continue;
+                    }
+                    uint8_t* blk = group + b * kQ8BlockBytes;
+                    std::memcpy(blk + 2 * r, &d16, 2);
+                    uint8_t* quads = blk + 2 * kQ8GroupRows;
+                    for (int64_t t = 0; t < kQ8Block; ++t) {
+                        const float q = d > 0.0f ? std::clamp(std::nearbyint(v[t] / d), -127.0f, 127.0f) : 0.0f;
+                        quads[(t / 4) * (kQ8GroupRows * 4) + r * 4 + t % 4] = uint8_t(int(q) + 128);
+                    }
+                }
+            }
+        }
+    });
+    if (bad_row.load() < n)
+        fail("int8 weights: '{}' row {} has a non-finite value or one too large for an f16 scale", name,
+             bad_row.load());
+    return out;
+}
+
+TensorView q8_0_view(const std::vector<uint8_t>& bytes, int64_t n, int64_t k) {
+    if (bytes.size() != q8_0_bytes(n, k))
+        fail("q8_0_view: {} bytes do not hold a [{}, {}] Q8_0 matrix ({} bytes)", bytes.size(), n, k, q8_0_bytes(n, k));
+    return TensorView{DType::Q8_0, {n, k}, bytes.data()};
+}
+
+void dequantize_q8_0(const TensorView& q, float* out) {
+    if (q.dtype != DType::Q8_0 || q.rank() != 2) fail("dequantize_q8_0: not a Q8_0 matrix");
+    const int64_t n = q.dim(0), k = q.dim(1), kb = blocks_of(k);
+    const uint8_t* base = q.as<uint8_t>();
+    for (int64_t j = 0; j < n; ++j) {
+        const uint8_t* group = base + (j / kQ8GroupRows) * kb * kQ8BlockBytes;
+        const int64_t r = j % kQ8GroupRows;
+        for (int64_t t = 0; t < k; ++t) {
+            const uint8_t* blk = group + (t / kQ8Block) * kQ8BlockBytes;
+            uint16_t d16;
+            std::memcpy(&d16, blk + 2 * r, 2);
+            const int64_t tb = t % kQ8Block;
+            const int q8 = int(blk[2 * kQ8GroupRows + (tb / 4) * (kQ8GroupRows * 4) + r * 4 + tb % 4]) - 128;
+            out[j * k + t] = float(q8) * f16_to_f32(d16);
+        }
+    }
+}
+
+namespace detail {
+
+void quantize_rows_q8_portable(const float* x, int64_t k, int64_t r0, int64_t r1, const Q8Rows& out) {
+    const int64_t kb = out.blocks;
+    for (int64_t i = r0; i < r1; ++i) {
+        for (int64_t b = 0; b < kb; ++b) {
+            const int64_t t0 = b * kQ8Block, t1 = std::min(k, t0 + kQ8Block);
+            const float* v = x + i * k;
+            float amax = 0.0f;
+            for (int64_t t = t0; t < t1; ++t) amax = std::max(amax, std::fabs(v[t]));
+            const float inv = amax > 0.0f ? 127.0f / amax : 0.0f;
+            int8_t* q = out.q + (i * kb + b) * kQ8Block;
+            int32_t sum = 0;
+            for (int64_t t = t0; t < t0 + kQ8Block; ++t) {
+                const int v8 = t < t1 ? int(std::nearbyint(v[t] * inv)) : 0;
+                q[t - t0] = int8_t(v8);
+                sum += v8;
+            }
+            out.scale[i * kb + b] = amax / 127.0f;
+            out.bias[i * kb + b] = -128 * sum;
+        }
+    }
+}
+
+// One output at a time, in the order the SIMD kernels use: per block an exact int32 dot product
+// (weights stored +128, so the block's bias -128 * sum(x) first), then f32 += int * (d_w * d_x)
+// with one rounding (fma). The same bits as the VNNI kernel.
+void q8_columns_portable(const LinearArgs& a, int64_t n0, int64_t n1) {
+    const int64_t kb = a.q8.blocks;
+    const uint8_t* base = static_cast<const uint8_t*>(a.w);
+    for (int64_t j = n0; j < n1; ++j) {
+        const uint8_t* group = base + (j / kQ8GroupRows) * kb * kQ8BlockBytes;
+        const int64_t r = j % kQ8GroupRows;
+        for (int64_t i = 0; i < a.m; ++i) {
+            float f = 0.0f;
+            for (int64_t b = 0; b < kb; ++b) {
+                const uint8_t* blk = group + b * kQ8BlockBytes;
+                const int8_t* xq = a.q8.q + (i * kb + b) * kQ8Block;
+                int32_t acc = a.q8.bias[i * kb + b];
+                for (int64_t t = 0; t < kQ8Block; ++t)
+                    acc += int32_t(blk[2 * kQ8GroupRows + (t / 4) * (kQ8GroupRows * 4) + r * 4 + t % 4]) * xq[t];
+                uint16_t d16;
+                std::memcpy(&d16, blk + 2 * r, 2);
+                f = std::fma(float(acc), f16_to_f32(d16) * a.q8.scale[i * kb + b], f);
+            }
+            a.y[i * a.n + j] = a.bias ? f + a.bias[j] : f;
+        }
+    }
+}
+
+}  // namespace detail
+
+}  // namespace gavel::cpu
