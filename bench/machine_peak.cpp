@@ -2,6 +2,7 @@
 //   - f32 FMA GFLOP/s: independent chains of fused multiply-adds held in registers (no memory
 //     traffic), AVX-512 or AVX2+FMA chosen at run time;
 //   - AVX512-BF16 dot GFLOP/s (vdpbf16ps, 2 FLOPs per bf16 pair) where the CPU has it;
+//   - AVX512-VNNI int8 dot GOP/s (vpdpbusd, 2 operations per u8 x s8 pair) where the CPU has it;
 //   - memory read bandwidth GB/s: a vectorised sum streaming over a buffer much larger than L3.
 // Each for every thread count asked for (all threads run the same kernel; the figure is the total
 // over the wall time from a common start to the last thread's end), best of --trials trials.
@@ -90,6 +91,31 @@ __attribute__((target("avx512f,avx512bf16"))) void bf16_dot(int64_t iterations) 
 }
 constexpr double kBf16DotFlops = 16 * 64;
 
+// ---- AVX512-VNNI int8 dot chains --------------------------------------------------------------
+
+// 16 chains of vpdpbusd: each does 16 lanes x 4 u8 x s8 pairs x (multiply + add) = 128 operations.
+// The four products of a lane sum to zero (1 x 1, 1 x -1, ...), so the accumulators stay put. They
+// are held as __v16si, the element type vpdpbusd works on: as __m512i (64-bit lanes) GCC 12 copies
+// every accumulator twice per iteration around the instruction.
+__attribute__((target("avx512f,avx512vnni"))) void int8_dot(int64_t iterations) {
+    __v16si acc[16];
+    for (int c = 0; c < 16; ++c) acc[c] = (__v16si)_mm512_set1_epi32(c);
+    const __m512i a = _mm512_set1_epi8(1);                // unsigned bytes 1
+    const __m512i b = _mm512_set1_epi32(int(0xff01ff01));  // signed bytes 1, -1, 1, -1
+    for (int64_t i = 0; i < iterations; ++i) {
+#pragma GCC unroll 16
+        for (int c = 0; c < 16; ++c) acc[c] = (__v16si)_mm512_dpbusd_epi32((__m512i)acc[c], a, b);
+    }
+    __m512i s = (__m512i)acc[0];
+    for (int c = 1; c < 16; ++c) s = _mm512_add_epi32(s, (__m512i)acc[c]);
+    alignas(64) int32_t out[16];  // (_mm512_cvtepi32_ps trips GCC 12's -Wuninitialized as the reduce does)
+    _mm512_store_si512(out, s);
+    int32_t sum = 0;
+    for (int32_t x : out) sum += x;
+    g_sink = float(sum);
+}
+constexpr double kInt8DotOps = 16 * 128;
+
 // ---- memory read ------------------------------------------------------------------------------
 
 __attribute__((target("avx512f"))) float sum_avx512(const float* p, size_t n) {
@@ -150,8 +176,8 @@ double run_threads(int threads, const std::function<void(int)>& work) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Best GFLOP/s over `trials` for a kernel doing `flops_per_iteration` per iteration, with the
-// iteration count calibrated on one thread to take about `seconds`.
+// Best GFLOP/s over `trials` for a kernel doing `flops_per_iteration` per iteration (for int8_dot:
+// integer operations, GOP/s), with the iteration count calibrated on one thread to take about `seconds`.
 double peak_gflops(void (*kernel)(int64_t), double flops_per_iteration, int threads, int trials, double seconds) {
     int64_t iterations = 1 << 16;
     for (;;) {
@@ -276,12 +302,14 @@ int main(int argc, char** argv) {
     const bool avx512 = __builtin_cpu_supports("avx512f");
     const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     const bool bf16 = avx512 && __builtin_cpu_supports("avx512bf16");
+    const bool vnni = avx512 && __builtin_cpu_supports("avx512vnni");
 
-    std::vector<double> fma, dot, mem;
+    std::vector<double> fma, dot, int8, mem;
     for (int t : threads) {
         if (avx512) fma.push_back(peak_gflops(fma_avx512, kFmaAvx512Flops, t, trials, seconds));
         else if (avx2) fma.push_back(peak_gflops(fma_avx2, kFmaAvx2Flops, t, trials, seconds));
         if (bf16) dot.push_back(peak_gflops(bf16_dot, kBf16DotFlops, t, trials, seconds));
+        if (vnni) int8.push_back(peak_gflops(int8_dot, kInt8DotOps, t, trials, seconds));
     }
     const size_t n = mem_mib * (size_t(1) << 20) / sizeof(float);
     auto* buffer = static_cast<float*>(std::aligned_alloc(64, n * sizeof(float)));
@@ -294,11 +322,13 @@ int main(int argc, char** argv) {
     for (int t : threads) mem.push_back(peak_read_gbs(buffer, n, sum, t, trials, seconds));
     std::free(buffer);
 
-    std::printf("{\"cpu\": \"%s\", \"isa\": \"%s\", \"avx512_bf16\": %s, \"trials\": %d, \"buffer_mib\": %zu,\n",
-                cpu_model().c_str(), avx512 ? "avx512" : avx2 ? "avx2" : "scalar", bf16 ? "true" : "false", trials,
-                mem_mib);
+    std::printf("{\"cpu\": \"%s\", \"isa\": \"%s\", \"avx512_bf16\": %s, \"avx512_vnni\": %s, \"trials\": %d, "
+                "\"buffer_mib\": %zu,\n",
+                cpu_model().c_str(), avx512 ? "avx512" : avx2 ? "avx2" : "scalar", bf16 ? "true" : "false",
+                vnni ? "true" : "false", trials, mem_mib);
     std::printf(" \"fma_f32_gflops\": %s,\n", fma.empty() ? "null" : json_series(threads, fma).c_str());
     std::printf(" \"bf16_dot_gflops\": %s,\n", dot.empty() ? "null" : json_series(threads, dot).c_str());
+    std::printf(" \"int8_dot_gops\": %s,\n", int8.empty() ? "null" : json_series(threads, int8).c_str());
     std::printf(" \"mem_read_gbs\": %s}\n", json_series(threads, mem).c_str());
     return 0;
 }
