@@ -4,14 +4,19 @@ counts, the same thread count, runs interleaved (gavel, llama, llama, gavel, ...
 per round after a warm-up) because the machine drifts by 10-25% between minutes. Driven by
 bench/cpu_vs_llama.sh, which builds what it needs; see there for usage.
 
-Rows: Qwen2-0.5B shape prompt processing (pp512) and generation (tg128) in BF16 and F32; the
+Rows: Qwen2-0.5B shape prompt processing (pp512) and generation (tg128) in BF16, F32 and INT8
+(gavel: the BF16 model with --weights int8, its matrices quantised at load to Q8_0-style blocks;
+llama.cpp: a Q8_0 GGUF of the same model, as convert_hf_to_gguf --outtype q8_0 writes it); the
 jina-embeddings-v3 encoder (full shape, BF16) on one input of 1024 and of 4096 tokens; and, gavel
 only, a JinaJudge pair (encoder + head) of 1024 tokens. For each: gavel and llama.cpp as mean ± sd
 over the rounds, their ratio (> 1: gavel faster), and the fraction of this machine's limit each
 reaches, measured by bench/machine_peak at the start:
-  prefill / encode: GFLOP/s against the peak of the FMA units (F32) or of AVX512-BF16 dot products
-      (BF16), FLOPs = 2 x parameters in matmuls x tokens + attention (QK^T and PV; causal: half);
-  decode: GB/s against memory read bandwidth, bytes = the weight file's tensor bytes x tok/s.
+  prefill / encode: GFLOP/s against the peak of the FMA units (F32), of AVX512-BF16 dot products
+      (BF16) or of AVX512-VNNI int8 dot products (INT8, GOP/s), FLOPs = 2 x parameters in matmuls x
+      tokens + attention (QK^T and PV; causal: half);
+  decode: GB/s against memory read bandwidth, bytes = the weight file's tensor bytes x tok/s (INT8,
+      gavel: the bytes it streams a token, Q8_0 matrices at 34 bytes per 32 weights including the
+      lm_head, norms and biases as stored).
 """
 import argparse
 import json
@@ -58,15 +63,36 @@ def convert(cmd, out, env=None):
 
 # ---- FLOPs --------------------------------------------------------------------------------------
 
-def qwen2_prefill_flops(cfg, n):
-    h, inter, layers = cfg["hidden_size"], cfg["intermediate_size"], cfg["num_hidden_layers"]
+def qwen2_shape(cfg):
+    h = cfg["hidden_size"]
     heads = cfg["num_attention_heads"]
     kv = cfg.get("num_key_value_heads", heads)
-    hd = cfg.get("head_dim", h // heads)
-    per_layer = h * heads * hd + 2 * h * kv * hd + heads * hd * h + 3 * h * inter
-    matmul = 2 * n * layers * per_layer + 2 * h * cfg["vocab_size"]  # lm_head: last token only
+    return h, cfg["intermediate_size"], cfg["num_hidden_layers"], heads, kv, cfg.get("head_dim", h // heads)
+
+
+def qwen2_layer_matrix_params(cfg):
+    h, inter, _, heads, kv, hd = qwen2_shape(cfg)
+    return h * heads * hd + 2 * h * kv * hd + heads * hd * h + 3 * h * inter
+
+
+def qwen2_prefill_flops(cfg, n):
+    h, _, layers, heads, _, hd = qwen2_shape(cfg)
+    matmul = 2 * n * layers * qwen2_layer_matrix_params(cfg) + 2 * h * cfg["vocab_size"]  # lm_head: last token only
     attention = layers * 2 * heads * hd * n * (n + 1)  # QK^T and PV over the causal half, 2 FLOPs each
     return matmul + attention
+
+
+def qwen2_q8_0_decode_bytes(cfg, vector_bytes):
+    """Weight bytes one decode step of gavel --weights int8 streams: the blocks' matrices and the
+    lm_head (tied or not) in Q8_0, 34 bytes per 32 weights; norms and biases as stored, `vector_bytes`
+    a value. The embedding lookup, one row a token, is not counted (a tied table is counted once, as
+    the lm_head, as it is once in llama.cpp's GGUF)."""
+    h, _, layers, heads, kv, hd = qwen2_shape(cfg)
+    matrices = layers * qwen2_layer_matrix_params(cfg) + h * cfg["vocab_size"]
+    if matrices % 32:
+        raise SystemExit(f"cpu_vs_llama: {matrices} matrix weights do not split into Q8_0's 32-weight blocks")
+    vectors = layers * (2 * h + heads * hd + 2 * kv * hd) + h  # 2 norms, q/k/v biases; final norm
+    return matrices // 32 * 34 + vectors * vector_bytes
 
 
 def jina_encode_flops(cfg, n):
@@ -124,7 +150,7 @@ def main():
                          "path does (equal precision, the default here); f32 keeps them f32 (gavel's default)")
     ap.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 3; --quick: 1)")
     ap.add_argument("--quick", action="store_true",
-                    help="1 round; BF16 only; pp512, tg32, jina 1024 only (a smoke run, not figures to quote)")
+                    help="1 round; BF16 and INT8 only; pp512, tg32, jina 1024 only (a smoke run, not figures to quote)")
     ap.add_argument("--json-out", help="also write every run's figures here")
     args = ap.parse_args()
     rounds = args.rounds or (1 if args.quick else 3)
@@ -132,7 +158,7 @@ def main():
     gen_tokens = 32 if args.quick else 128
     prompt_tokens = 512
     encode_lengths = [1024] if args.quick else [1024, 4096]
-    precisions = ["bf16"] if args.quick else ["bf16", "f32"]
+    precisions = ["bf16", "int8"] if args.quick else ["bf16", "f32", "int8"]
     started = time.time()
 
     os.makedirs(args.work, exist_ok=True)
@@ -140,13 +166,18 @@ def main():
     ref = os.path.join(ROOT, "tests", "reference")
     env = dict(os.environ, PYTHONPATH=os.path.join(args.llama_source, "gguf-py"))
 
-    # Models (same seed: the F32 model holds the BF16 model's values widened) and their GGUFs.
+    if "int8" in precisions and "--weights" not in run([args.gavel, "bench", "--help"]):
+        raise SystemExit(f"cpu_vs_llama: {args.gavel} has no 'bench --weights' (the INT8 rows need it): rebuild it")
+
+    # Models (same seed: the F32 model holds the BF16 model's values widened) and their GGUFs. INT8:
+    # gavel quantises the BF16 model at load; llama.cpp reads a Q8_0 GGUF of it.
     qwen = {}
     for p in precisions:
-        d = os.path.join(args.work, f"qwen2-0.5b-{p}")
-        make_model(args.gavel, d, "qwen2", "0.5b", p)
-        g = os.path.join(args.work, f"qwen2-0.5b-{p}.gguf")
-        convert([py, os.path.join(ref, "qwen2_gguf.py"), d, args.tokenizer, "OUT", args.llama_source, "--outtype", p], g)
+        dtype, outtype = ("bf16", "q8_0") if p == "int8" else (p, p)
+        d = os.path.join(args.work, f"qwen2-0.5b-{dtype}")
+        make_model(args.gavel, d, "qwen2", "0.5b", dtype)
+        g = os.path.join(args.work, f"qwen2-0.5b-{outtype}.gguf")
+        convert([py, os.path.join(ref, "qwen2_gguf.py"), d, args.tokenizer, "OUT", args.llama_source, "--outtype", outtype], g)
         qwen[p] = (d, g)
     judge = os.path.join(args.work, "jina-judge-full-bf16")
     make_model(args.gavel, judge, "jina-judge", "full", "bf16")
@@ -157,9 +188,12 @@ def main():
 
     log("measuring the machine's limits (bench/machine_peak)")
     peak = json.loads(run([args.machine_peak, "--threads", str(threads), "--trials", "5", "--seconds", "0.3"]))
+    if "int8_dot_gops" not in peak:
+        raise SystemExit(f"cpu_vs_llama: {args.machine_peak} predates int8_dot_gops: rebuild it")
     t = str(threads)
     limits = {"f32": peak["fma_f32_gflops"][t] if peak["fma_f32_gflops"] else None,
-              "bf16": (peak["bf16_dot_gflops"] or {}).get(t), "mem": peak["mem_read_gbs"][t]}
+              "bf16": (peak["bf16_dot_gflops"] or {}).get(t), "int8": (peak["int8_dot_gops"] or {}).get(t),
+              "mem": peak["mem_read_gbs"][t]}
 
     with open(os.path.join(qwen[precisions[0]][0], "config.json")) as f:
         qcfg = json.load(f)
@@ -174,11 +208,13 @@ def main():
         rows += [pp, tg]
 
         def gavel_qwen(pp=pp, tg=tg, d=d, p=p):
-            matmul = ["--matmul", args.gavel_matmul] if p == "bf16" else []
-            j = gavel_bench(args.gavel, d, threads, ["--prompt-tokens", str(prompt_tokens), "--gen-tokens", str(gen_tokens)] + matmul)
+            extra = {"bf16": ["--matmul", args.gavel_matmul], "f32": [], "int8": ["--weights", "int8"]}[p]
+            j = gavel_bench(args.gavel, d, threads, ["--prompt-tokens", str(prompt_tokens), "--gen-tokens", str(gen_tokens)] + extra)
             pp.gavel.append(j["prefill_tok_s"])
             tg.gavel.append(j["decode_tok_s"])
-            tg.gavel_bytes = j["weight_bytes"]
+            # weight_bytes is the checkpoint's: with --weights int8 gavel streams its matrices as Q8_0
+            # and the norms and biases as stored (BF16, 2 bytes).
+            tg.gavel_bytes = qwen2_q8_0_decode_bytes(qcfg, 2) if p == "int8" else j["weight_bytes"]
 
         def llama_qwen(pp=pp, tg=tg, g=g):
             for test in llama_bench(args.llama_bench, g, threads, ["-p", str(prompt_tokens), "-n", str(gen_tokens)]):
@@ -243,7 +279,7 @@ def main():
 
     lines = [f"gavel vs llama.cpp llama-bench, {threads} threads, {rounds} interleaved round(s), "
              f"{peak['cpu']} ({peak['isa']}); limits at {threads} threads: f32 FMA {limits['f32']} GFLOP/s, "
-             f"BF16 dot {limits['bf16']} GFLOP/s, memory read {limits['mem']} GB/s",
+             f"BF16 dot {limits['bf16']} GFLOP/s, int8 dot {limits['int8']} GOP/s, memory read {limits['mem']} GB/s",
              f"{'test':<38} {'gavel':>24} {'llama.cpp':>24} {'ratio':>6} {'gavel/limit':>11} {'llama/limit':>11}"]
     summary = {"threads": threads, "rounds": rounds, "machine_peak": peak, "rows": []}
     for row in rows:
@@ -258,8 +294,8 @@ def main():
         summary["rows"].append({"test": row.name, "unit": row.unit, "gavel": row.gavel, "llama": row.llama,
                                 "ratio": ratio, "gavel_fraction_of_limit": gf, "llama_fraction_of_limit": lf,
                                 "flops": row.work})
-    lines.append(f"(ratio > 1: gavel faster; limit: GB/s vs memory read for tg, GFLOP/s vs FMA (F32) or "
-                 f"BF16-dot peak for pp/encode; model preparation {prep_s:.0f} s, runs "
+    lines.append(f"(ratio > 1: gavel faster; limit: GB/s vs memory read for tg, GFLOP/s vs FMA (F32), "
+                 f"BF16-dot or int8-dot (INT8) peak for pp/encode; model preparation {prep_s:.0f} s, runs "
                  f"{time.time() - started - prep_s:.0f} s)")
     print("\n".join(lines))
     if args.json_out:

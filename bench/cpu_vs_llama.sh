@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # gavel vs llama.cpp on this CPU, in one invocation: builds what is missing (gavel, machine_peak,
 # llama.cpp's llama-bench via bench/llama_bench_setup.sh), makes the random-weight models
-# (Qwen2-0.5B shape in BF16 and F32, jina-judge full shape) and their GGUFs once under WORK, then
-# runs gavel bench and llama-bench interleaved with 2 threads each and prints the table (see
+# (Qwen2-0.5B shape in BF16 and F32, jina-judge full shape) and their GGUFs once under WORK (the
+# Qwen2 BF16 model also as a Q8_0 GGUF, for the INT8 rows: gavel bench --weights int8), then runs
+# gavel bench and llama-bench interleaved with 2 threads each and prints the table (see
 # bench/cpu_vs_llama.py for the rows and how the machine limits are computed).
 #   usage: bench/cpu_vs_llama.sh [--quick] [--rounds R] [--threads T] [--json-out FILE]
 #   env:   BUILD (default build/release), WORK (default ${TMPDIR:-/tmp}/gavel-cpu-vs-llama)
-# The default run takes about 15 minutes on 2 cores once the models exist (making and converting
-# them adds a few minutes the first time, ~8 GB of disk under WORK); --quick is a 1-round smoke run.
+# The default run takes about 16 minutes on 2 cores once the models exist (making and converting
+# them adds a few minutes the first time, ~8.5 GB of disk under WORK); --quick is a 1-round smoke
+# run (BF16 and INT8).
+# Only missing binaries are built: after changing gavel, rebuild BUILD first.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$root/build/release}
