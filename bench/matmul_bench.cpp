@@ -1,6 +1,6 @@
 // Google Benchmark of gavel::cpu::linear on the model shapes: Qwen2-0.5B (k=896 -> 896, 128 (k/v),
 // 4864; k=4864 -> 896; lm_head 896 -> 151936 at m=1) and jina-embeddings-v3 (k=1024 -> 3072, 4096;
-// k=4096 -> 1024), at m=1 (decode, GEMV) and m=512 (prefill / encoder, GEMM), BF16 and F32 weights,
+// k=4096 -> 1024), at m=1 (decode, GEMV) and m=512 (prefill / encoder, GEMM), BF16, F32 and Q8_0 weights,
 // 1 and 2 threads. "old" is the kernel linear() had before the GEMM (widened 16-row blocks, dot4
 // loops), kept here only to measure against. The machine's limits to compare with (FMA and BF16-dot
 // peaks, read bandwidth) are bench/machine_peak's job.
@@ -18,6 +18,7 @@
 
 
 #include "backend/cpu/matmul.hpp"
+#include "backend/cpu/quantize.hpp"
 #include "core/cpu_features.hpp"
 #include "core/dtype.hpp"
 #include "core/thread_pool.hpp"
@@ -100,6 +101,13 @@ struct Weights {
 
 Weights random_weights(int64_t n, int64_t k, DType dtype) {
     Weights w;
+    if (dtype == DType::Q8_0) {  // the F32 weights, quantised as --weights int8 does
+        const Weights f = random_weights(n, k, DType::F32);
+        ThreadPool pool;
+        w.bytes = cpu::quantize_q8_0(pool, f.view, "w");
+        w.view = cpu::q8_0_view(w.bytes, n, k);
+        return w;
+    }
     w.bytes.resize(size_t(n * k) * dtype_size(dtype));
     std::mt19937 rng(7);
     std::uniform_real_distribution<float> u(-0.05f, 0.05f);
@@ -137,8 +145,8 @@ void run_linear(benchmark::State& state, Impl impl, DType dtype, int64_t m, int6
     cpu::set_matmul_precision(cpu::MatmulPrecision::F32);
     const double it = double(state.iterations());
     state.counters["GFLOP/s"] = benchmark::Counter(it * 2.0 * double(m * n * k) * 1e-9, benchmark::Counter::kIsRate);
-    state.counters["GB/s"] =
-        benchmark::Counter(it * double(n * k) * double(dtype_size(dtype)) * 1e-9, benchmark::Counter::kIsRate);
+    const double bytes = dtype == DType::Q8_0 ? double(cpu::q8_0_bytes(n, k)) : double(n * k) * double(dtype_size(dtype));
+    state.counters["GB/s"] = benchmark::Counter(it * bytes * 1e-9, benchmark::Counter::kIsRate);
 }
 
 struct Shape {
@@ -156,12 +164,13 @@ void register_all() {
     for (const Shape& s : shapes)
         for (int64_t m : {int64_t(1), int64_t(512)}) {
             if (m > 1 && !s.prefill) continue;
-            for (DType dt : {DType::BF16, DType::F32})
+            for (DType dt : {DType::BF16, DType::F32, DType::Q8_0})
                 for (Impl impl : {Impl::Old, Impl::New, Impl::NewBf16}) {
                     if (impl == Impl::NewBf16 && (dt != DType::BF16 || m == 1 || !cpu_features().avx512_bf16)) continue;
+                    if (impl == Impl::Old && dt == DType::Q8_0) continue;
                     for (int t : {1, 2}) {
                         std::string name = std::string(s.name) + "/m:" + std::to_string(m) + "/" +
-                                           (dt == DType::BF16 ? "bf16" : "f32") + "/" +
+                                           std::string(dt == DType::Q8_0 ? "q8_0" : dt == DType::BF16 ? "bf16" : "f32") + "/" +
                                            (impl == Impl::Old ? "old" : impl == Impl::New ? "new" : "new_bf16dot") +
                                            "/threads:" + std::to_string(t);
                         benchmark::RegisterBenchmark(name.c_str(), run_linear, impl, dt, m, s.n, s.k, t)

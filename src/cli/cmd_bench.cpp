@@ -109,7 +109,7 @@ long long positive_option(const Options& opts, const std::string& name) {
 }
 
 BenchResult bench_qwen2(const fs::path& path, const Options& opts, ThreadPool& pool, int64_t repetitions, bool warmup) {
-    const auto model = Qwen2Model::open(path);
+    const auto model = Qwen2Model::open(path, weight_format_option(opts));
     const auto& config = model.config();
     BenchResult r;
     r.architecture = std::string(architecture_name(Architecture::Qwen2));
@@ -195,14 +195,18 @@ BenchResult bench_jina(const fs::path& dir, const Options& opts, ThreadPool& poo
     std::vector<double> seconds;
     if (judge && !opts.has("--encoder-only")) {
         r.architecture = std::string(architecture_name(Architecture::JinaJudge));
-        const auto model = JinaJudgeModel::load(checkpoint, *judge, config);
+        XlmRobertaEncoder::LoadOptions encoder_options;
+        encoder_options.weights = weight_format_option(opts);
+        const auto model = JinaJudgeModel::load(checkpoint, *judge, config, encoder_options);
         seconds = time_runs(repetitions, warmup, [&] {
             auto logits = model.classify(pool, batch);
             if (logits.size() != 1) fail("bench: the judge returned no logits");
         });
     } else {
         r.architecture = std::string(architecture_name(Architecture::JinaEmbeddings));
-        const auto encoder = XlmRobertaEncoder::load(checkpoint, config);
+        XlmRobertaEncoder::LoadOptions encoder_options;
+        encoder_options.weights = weight_format_option(opts);
+        const auto encoder = XlmRobertaEncoder::load(checkpoint, config, encoder_options);
         seconds = time_runs(repetitions, warmup, [&] {
             auto hidden = encoder.forward(pool, batch);
             if (hidden.size() != size_t(r.encode_tokens * config.hidden_size)) fail("bench: the encoder returned no states");
@@ -240,8 +244,9 @@ int run_bench(int argc, char** argv) {
                "f32: activations stay f32 (exact, the default); bf16: BF16 weights multiply bf16-rounded "
                "activations with AVX512-BF16 dot products where the CPU has them (as llama.cpp does for BF16 models)",
                "f32")
+        .value("--weights", "FORMAT", kWeightsHelp, "checkpoint")
         .flag("--json", "print one JSON object instead of the table")
-        .epilog("JSON keys: model, architecture, threads, repetitions, warmup, prompt_tokens, gen_tokens, encode_tokens,\n"
+        .epilog("JSON keys: model, architecture, threads, repetitions, warmup, matmul, weights, prompt_tokens, gen_tokens, encode_tokens,\n"
                 "prefill_tok_s, prefill_tok_s_sd, decode_tok_s, decode_tok_s_sd, encode_s, encode_s_sd (null where\n"
                 "the test does not apply), peak_rss_bytes (getrusage ru_maxrss), weight_bytes, parameters.");
     opts.parse(argc, argv);
@@ -272,6 +277,7 @@ int run_bench(int argc, char** argv) {
         out["repetitions"] = repetitions;
         out["warmup"] = warmup;
         out["matmul"] = matmul;
+        out["weights"] = opts.get("--weights");
         auto put = [&](const char* key, const std::optional<Stat>& s, int64_t tokens, const char* tokens_key) {
             out[tokens_key] = s ? OrderedJson(tokens) : OrderedJson(nullptr);
             out[key] = s ? OrderedJson(s->mean) : OrderedJson(nullptr);

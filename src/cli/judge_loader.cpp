@@ -47,7 +47,9 @@ LoadedJudge load_jina_judge(const Options& opts, const fs::path& dir, const Jina
     JinaEmbeddingsConfig encoder_config =
         parse_jina_embeddings_config(read_json_file(files.config->string()), files.config->string());
     auto checkpoint = Checkpoint::open(dir);
-    auto model = JinaJudgeModel::load(checkpoint, config, encoder_config);
+    XlmRobertaEncoder::LoadOptions encoder_options;
+    encoder_options.weights = weight_format_option(opts);
+    auto model = JinaJudgeModel::load(checkpoint, config, encoder_config, encoder_options);
     auto parts = std::make_shared<JinaParts>(
         JinaParts{std::move(checkpoint), std::move(model), text::Tokenizer::from_file(files.tokenizer->string())});
 
@@ -69,7 +71,7 @@ LoadedJudge load_jina_judge(const Options& opts, const fs::path& dir, const Jina
 LoadedJudge load_con_j_judge(const Options& opts, const fs::path& dir, ThreadPool& pool) {
     if (!fs::is_regular_file(dir / "tokenizer.json")) fail("{}: no tokenizer.json beside the model", dir.string());
     auto parts = std::make_shared<ConJParts>(
-        ConJParts{Qwen2Model::open(dir), text::Tokenizer::from_file((dir / "tokenizer.json").string())});
+        ConJParts{Qwen2Model::open(dir, weight_format_option(opts)), text::Tokenizer::from_file((dir / "tokenizer.json").string())});
     ConJOptions options = ConJOptions::model_card(read_generation_config(dir), parts->model.config());
     auto format = con_j_format_from_name(opts.get("--format"));
     if (!format) throw UsageError{fmt::format("--format must be one of {}", con_j_format_names())};
@@ -87,6 +89,13 @@ LoadedJudge load_con_j_judge(const Options& opts, const fs::path& dir, ThreadPoo
 
 }  // namespace
 
+cpu::WeightFormat weight_format_option(const Options& opts) {
+    const std::string name = opts.get("--weights");
+    if (name == "int8") return cpu::WeightFormat::Int8;
+    if (name != "checkpoint") throw UsageError{fmt::format("--weights must be checkpoint or int8, got '{}'", name)};
+    return cpu::WeightFormat::Checkpoint;
+}
+
 void add_judge_options(Options& opts) {
     opts.value("--model", "MODEL",
                "judge model: folder, Hugging Face cache snapshot or hub repo id (org/name[@revision])",
@@ -94,6 +103,7 @@ void add_judge_options(Options& opts) {
         .value("--encoder", "MODEL",
                std::string("JinaJudge: folder or repo id with jina-embeddings-v3's config.json and tokenizer.json "
                            "(default: the judge's own folder, else ") + kDefaultJinaEncoder + ")")
+        .value("--weights", "FORMAT", kWeightsHelp, "checkpoint")
         .value("--max-tokens", "N", "JinaJudge: longest prompt in tokens (it was trained on at most 4096)", "4096")
         .value("--truncate", "MODE",
                "JinaJudge, prompts over --max-tokens: 'proportional' shortens question and answers in proportion "

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <utility>
 
@@ -33,6 +35,16 @@ MappedFile::MappedFile(const std::string& path) : path_(path) {
         data_ = static_cast<const uint8_t*>(p);
     }
     ::close(fd);
+}
+
+bool MappedFile::release(const void* p, size_t bytes) const {
+    const auto* begin = static_cast<const uint8_t*>(p);
+    if (!data_ || begin < data_ || bytes > size_ || begin - data_ > std::ptrdiff_t(size_ - bytes)) return false;
+    const uintptr_t page = uintptr_t(::sysconf(_SC_PAGESIZE));
+    const uintptr_t first = (uintptr_t(begin) + page - 1) & ~(page - 1);
+    const uintptr_t last = (uintptr_t(begin) + bytes) & ~(page - 1);
+    if (first < last) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+    return true;
 }
 
 MappedFile::~MappedFile() {

@@ -130,6 +130,11 @@ int64_t Checkpoint::parameter_count() const {
     return n;
 }
 
+void Checkpoint::release(const TensorView& view) const {
+    for (const Shard& s : shards_)
+        if (s.file->release(view)) return;
+}
+
 uint64_t Checkpoint::byte_count() const {
     uint64_t n = 0;
     for (const auto& [_, s] : tensors_) n += s.view.nbytes();

@@ -51,6 +51,11 @@ public:
     // listing the candidates when several match.
     std::optional<std::string> find_suffix(std::string_view suffix) const;
 
+    // Lets the memory of `view` (a tensor of this checkpoint) go: its pages are dropped from the
+    // process's resident set and read back from the file only if touched again. For weights a
+    // model has copied into another form (--weights int8). Views of other memory are left alone.
+    void release(const TensorView& view) const;
+
     int64_t parameter_count() const;
     uint64_t byte_count() const;
     std::map<DType, DTypeTotal> dtype_totals() const;

@@ -9,6 +9,7 @@
 #include "backend/cpu/matmul.hpp"
 #include "backend/cpu/norm.hpp"
 #include "core/error.hpp"
+#include "models/int8_weights.hpp"
 
 namespace gavel {
 
@@ -38,15 +39,16 @@ Qwen2Config qwen2_config_of(const std::filesystem::path& dir) {
 
 }  // namespace
 
-Qwen2Model Qwen2Model::open(const std::filesystem::path& model) {
+Qwen2Model Qwen2Model::open(const std::filesystem::path& model, cpu::WeightFormat weights) {
     std::filesystem::path dir = std::filesystem::is_directory(model) ? model : model.parent_path();
     if (dir.empty()) dir = ".";
-    return Qwen2Model(Checkpoint::open(model), qwen2_config_of(dir));
+    return Qwen2Model(Checkpoint::open(model), qwen2_config_of(dir), weights);
 }
 
-Qwen2Model::Qwen2Model(Checkpoint checkpoint, Qwen2Config config)
+Qwen2Model::Qwen2Model(Checkpoint checkpoint, Qwen2Config config, cpu::WeightFormat weights)
     : checkpoint_(std::move(checkpoint)),
       config_(std::move(config)),
+      weights_(weights),
       rope_(config_.head_dim, config_.rope_theta, config_.max_position_embeddings) {
     const auto& c = config_;
     if (c.num_attention_heads % c.num_key_value_heads)
@@ -79,6 +81,25 @@ Qwen2Model::Qwen2Model(Checkpoint checkpoint, Qwen2Config config)
             .up = weight(checkpoint_, p + "mlp.up_proj.weight", {F, D}),
             .down = weight(checkpoint_, p + "mlp.down_proj.weight", {D, F}),
         });
+    }
+    if (weights_ == cpu::WeightFormat::Int8) {
+        ThreadPool pool;
+        auto quantize = [&](TensorView& w, const std::string& name) {
+            w = quantize_weight(pool, checkpoint_, w, name, quantized_);
+        };
+        for (size_t i = 0; i < layers_.size(); ++i) {
+            Layer& L = layers_[i];
+            const std::string p = prefix + "layers." + std::to_string(i) + ".";
+            quantize(L.q, p + "self_attn.q_proj.weight");
+            quantize(L.k, p + "self_attn.k_proj.weight");
+            quantize(L.v, p + "self_attn.v_proj.weight");
+            quantize(L.o, p + "self_attn.o_proj.weight");
+            quantize(L.gate, p + "mlp.gate_proj.weight");
+            quantize(L.up, p + "mlp.up_proj.weight");
+            quantize(L.down, p + "mlp.down_proj.weight");
+        }
+        // Tied: the lm_head's copy is quantised; the embedding rows are still read from the checkpoint.
+        quantize(lm_head_, tied_ ? *embed_name : std::string("lm_head.weight"));
     }
 }
 

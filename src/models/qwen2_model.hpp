@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "backend/cpu/kv_cache.hpp"
+#include "backend/cpu/quantize.hpp"
 #include "backend/cpu/rope.hpp"
 #include "core/tensor.hpp"
 #include "core/thread_pool.hpp"
@@ -30,9 +31,12 @@ class Qwen2Model {
 public:
     // Reads config.json and the safetensors weights of a model folder (or a single .safetensors file
     // with config.json beside it).
-    static Qwen2Model open(const std::filesystem::path& model);
-    // Checks every tensor's name and shape against `config` and keeps views into `checkpoint`.
-    Qwen2Model(Checkpoint checkpoint, Qwen2Config config);
+    static Qwen2Model open(const std::filesystem::path& model,
+                           cpu::WeightFormat weights = cpu::WeightFormat::Checkpoint);
+    // Checks every tensor's name and shape against `config` and keeps views into `checkpoint`; with
+    // WeightFormat::Int8, quantises the block matrices and the lm_head to Q8_0 (on all cores) and
+    // keeps those instead (embeddings and norms stay views).
+    Qwen2Model(Checkpoint checkpoint, Qwen2Config config, cpu::WeightFormat weights = cpu::WeightFormat::Checkpoint);
 
     const Qwen2Config& config() const { return config_; }
     const Checkpoint& checkpoint() const { return checkpoint_; }
@@ -41,6 +45,7 @@ public:
     int64_t head_dim() const { return config_.head_dim; }
     // Whether lm_head is the embedding matrix (tie_word_embeddings, or no lm_head.weight stored).
     bool tied_lm_head() const { return tied_; }
+    cpu::WeightFormat weight_format() const { return weights_; }
 
     // A cache for one sequence of up to `capacity` tokens (at most max_position_embeddings).
     cpu::KvCache new_cache(int64_t capacity) const;
@@ -59,6 +64,8 @@ private:
     Qwen2Config config_;
     TensorView embed_tokens_, final_norm_, lm_head_;
     bool tied_ = false;
+    cpu::WeightFormat weights_ = cpu::WeightFormat::Checkpoint;
+    std::vector<std::vector<uint8_t>> quantized_;  // the Q8_0 matrices (Int8); moving keeps the buffers
     std::vector<Layer> layers_;
     cpu::RopeTable rope_;
 };

@@ -10,6 +10,7 @@
 #include "backend/cpu/norm.hpp"
 #include "core/error.hpp"
 #include "io/checkpoint.hpp"
+#include "models/int8_weights.hpp"
 
 namespace gavel {
 
@@ -166,12 +167,21 @@ XlmRobertaEncoder XlmRobertaEncoder::load(const Checkpoint& ck, const JinaEmbedd
         return std::pair{task_slice(find_tensor(ck, stem + "A", a_shape), *task),
                          task_slice(find_tensor(ck, stem + "B", b_shape), *task)};
     };
+    std::optional<ThreadPool> pool;  // for quantising (Int8), on all cores
+    if (options.weights == cpu::WeightFormat::Int8) pool.emplace();
     auto linear = [&](const std::string& module, int64_t out, int64_t in) -> TensorView {
         const TensorView& weight = base(module, {out, in});
-        if (!task) return weight;
-        auto [a, b] = factors(module, {R, in}, {out, R});
-        owned.push_back(merge_linear_lora(weight, a, b, scale));
-        return TensorView{weight.dtype, weight.shape, owned.back().data()};
+        TensorView w = weight;
+        std::vector<uint8_t> merged;
+        if (task) {
+            auto [a, b] = factors(module, {R, in}, {out, R});
+            merged = merge_linear_lora(weight, a, b, scale);
+            w.data = merged.data();
+        }
+        // Int8: the merged bytes are dropped once quantised; the checkpoint's pages are let go.
+        if (pool) return quantize_weight(*pool, ck, w, module + ".weight", owned);
+        if (task) owned.push_back(std::move(merged));  // the vector's buffer, and w.data, stay put
+        return w;
     };
     auto vector = [&](const std::string& name, int64_t n) { return find_tensor(ck, name, {n}); };
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/cpu/quantize.hpp"
 #include "backend/cpu/rope.hpp"
 #include "core/tensor.hpp"
 #include "core/thread_pool.hpp"
@@ -53,13 +54,18 @@ struct TokenBatch {
     int64_t tokens() const { return batch * seq_len; }
 };
 
+// How XlmRobertaEncoder::load builds the encoder.
+struct XlmRobertaLoadOptions {
+    std::optional<std::string> task;  // merge this task's LoRA adapter; none: base weights
+    // Use this GELU instead of the config's (test peers: llama.cpp computes the tanh form).
+    std::optional<GeluKind> gelu;
+    // Int8: the layers' four matrices are quantised to Q8_0 at load (after any task merge).
+    cpu::WeightFormat weights = cpu::WeightFormat::Checkpoint;
+};
+
 class XlmRobertaEncoder {
 public:
-    struct LoadOptions {
-        std::optional<std::string> task;  // merge this task's LoRA adapter; none: base weights
-        // Use this GELU instead of the config's (test peers: llama.cpp computes the tanh form).
-        std::optional<GeluKind> gelu;
-    };
+    using LoadOptions = XlmRobertaLoadOptions;
 
     // Finds the encoder's tensors by suffix (any prefix such as "encoder." or none; parametrized
     // ".parametrizations.weight.original" names or plain ".weight"), asserts every shape against

@@ -35,10 +35,15 @@ inline int32_t load_quad(const int8_t* p) {
 
 // y[M rows, G groups of 16 columns] = x . w^T (+ bias) over all blocks: M x G int32 accumulators
 // per block, M x G f32 accumulators across blocks.
-template <int M, int G>
+// With `prefetch` (the decode GEMV), each block also fetches its share of the next G groups, which
+// are the bytes right after this tile's: the hardware prefetcher stops at every 4 KiB page and
+// ramps up again, too late for a GEMV that reads each weight once.
+template <int M, int G, bool prefetch = false>
 inline void tile(const LinearArgs& a, int64_t i0, int64_t g0, int64_t group_bytes) {
     const int64_t kb = a.q8.blocks;
     const uint8_t* w = static_cast<const uint8_t*>(a.w) + g0 * group_bytes;
+    const char* next = reinterpret_cast<const char*>(w + G * group_bytes);
+    constexpr int64_t kLinesPerBlock = (G * kQ8BlockBytes + 63) / 64;
     __m512 f[M][G];
 #pragma GCC unroll 8
     for (int i = 0; i < M; ++i)
@@ -46,6 +51,8 @@ inline void tile(const LinearArgs& a, int64_t i0, int64_t g0, int64_t group_byte
         for (int g = 0; g < G; ++g) f[i][g] = _mm512_setzero_ps();
     for (int64_t b = 0; b < kb; ++b) {
         const uint8_t* blk = w + b * kQ8BlockBytes;
+        if constexpr (prefetch)
+            for (int64_t l = 0; l < kLinesPerBlock; ++l) _mm_prefetch(next + (b * kLinesPerBlock + l) * 64, _MM_HINT_T0);
         __m512i acc[M][G];
 #pragma GCC unroll 8
         for (int i = 0; i < M; ++i) {
@@ -96,13 +103,13 @@ inline void tile(const LinearArgs& a, int64_t i0, int64_t g0, int64_t group_byte
     }
 }
 
-template <int G>
+template <int G, bool prefetch = false>
 inline void tile_rows(int mr, const LinearArgs& a, int64_t i0, int64_t g0, int64_t group_bytes) {
     switch (mr) {
-        case 1: tile<1, G>(a, i0, g0, group_bytes); break;
-        case 2: tile<2, G>(a, i0, g0, group_bytes); break;
-        case 3: tile<3, G>(a, i0, g0, group_bytes); break;
-        default: tile<4, G>(a, i0, g0, group_bytes); break;
+        case 1: tile<1, G, prefetch>(a, i0, g0, group_bytes); break;
+        case 2: tile<2, G, prefetch>(a, i0, g0, group_bytes); break;
+        case 3: tile<3, G, prefetch>(a, i0, g0, group_bytes); break;
+        default: tile<4, G, prefetch>(a, i0, g0, group_bytes); break;
     }
 }
 
@@ -117,7 +124,7 @@ void q8_columns(const LinearArgs& a, int64_t n0, int64_t n1) {
     constexpr int kMR = 4;
     if (a.m < kMR) {
         const int mr = int(a.m);
-        for (; g + 4 <= g_end; g += 4) tile_rows<4>(mr, a, 0, g, group_bytes);
+        for (; g + 4 <= g_end; g += 4) tile_rows<4, true>(mr, a, 0, g, group_bytes);
         for (; g < g_end; ++g) tile_rows<1>(mr, a, 0, g, group_bytes);
         return;
     }
