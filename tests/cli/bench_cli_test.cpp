@@ -61,6 +61,27 @@ TEST(BenchCli, Qwen2JsonHasPrefillAndDecode) {
     EXPECT_GT(j["peak_rss_bytes"].get<double>(), 1e6);
 }
 
+TEST(BenchCli, Int8WeightsForBothArchitectures) {
+    ScratchDir dir;
+    make_model(dir, "qwen2", "q");
+    make_model(dir, "jina-judge", "j");
+    auto q = run_gavel({"bench", "--model", (dir / "q").string(), "--weights", "int8", "--prompt-tokens", "20",
+                        "--gen-tokens", "3", "--repetitions", "1", "--threads", "2", "--json"},
+                       dir.path());
+    ASSERT_EQ(q.status, 0) << q.err;
+    Json jq = Json::parse(q.out);
+    EXPECT_EQ(jq["weights"], "int8");
+    expect_positive(jq, "prefill_tok_s");
+    expect_positive(jq, "decode_tok_s");
+    auto j = run_gavel({"bench", "--model", (dir / "j").string(), "--weights", "int8", "--encode-tokens", "24",
+                        "--repetitions", "1", "--json"},
+                       dir.path());
+    ASSERT_EQ(j.status, 0) << j.err;
+    Json jj = Json::parse(j.out);
+    EXPECT_EQ(jj["weights"], "int8");
+    expect_positive(jj, "encode_s");
+}
+
 TEST(BenchCli, Qwen2Table) {
     ScratchDir dir;
     make_model(dir, "qwen2", "q");
@@ -114,6 +135,9 @@ TEST(BenchCli, ErrorsAreOneLine) {
     EXPECT_NE(tokens.err.find("--encode-tokens must be between 2 and the encoder's max_position_embeddings"),
               std::string::npos)
         << tokens.err;
+    auto weights = run_gavel({"bench", "--model", (dir / "j").string(), "--weights", "q4"}, dir.path());
+    EXPECT_EQ(weights.status, 2);
+    EXPECT_EQ(weights.err, "gavel bench: --weights must be checkpoint or int8, got 'q4' (see 'gavel bench --help')\n");
     auto missing = run_gavel({"bench", "--model", (dir / "nothing").string()}, dir.path());
     EXPECT_EQ(missing.status, 1);
     EXPECT_EQ(std::count(missing.err.begin(), missing.err.end(), '\n'), 1) << missing.err;

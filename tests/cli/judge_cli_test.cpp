@@ -82,6 +82,30 @@ TEST_F(JudgeCli, EveryOrderModeWithBothJudges) {
     }
 }
 
+// --weights int8 with both judges: every pair judged; the JinaJudge probabilities stay near the
+// checkpoint-weight run's (the demo's judgments).
+TEST_F(JudgeCli, Int8WeightsWithBothJudges) {
+    ASSERT_EQ(demo_->status, 0) << demo_->err;
+    for (const char* model : {"jina-judge-tiny", "qwen2-tiny"}) {
+        auto out = *dir_ / (std::string(model) + "-int8.jsonl");
+        auto r = run_gavel({"judge", "--model", (*dir_ / model).string(), "--input", (*dir_ / "pairs.jsonl").string(),
+                            "--output", out.string(), "--order", "both", "--weights", "int8", "--max-new-tokens", "8",
+                            "--threads", "2"},
+                           *dir_);
+        ASSERT_EQ(r.status, 0) << model << ": " << r.err;
+        auto lines = read_jsonl(out);
+        ASSERT_EQ(lines.size(), 5u) << model;
+        if (std::string(model) != "jina-judge-tiny") continue;
+        auto exact = read_jsonl(*dir_ / "judgments-jinajudge.jsonl");
+        for (size_t i = 0; i < lines.size(); ++i)
+            for (size_t g = 0; g < 2; ++g) {
+                auto p = lines[i]["games"][g]["probs"].get<std::vector<double>>();
+                auto e = exact[i]["games"][g]["probs"].get<std::vector<double>>();
+                for (size_t c = 0; c < 3; ++c) EXPECT_NEAR(p[c], e[c], 0.02) << "pair " << i << " game " << g;
+            }
+    }
+}
+
 TEST_F(JudgeCli, RerunResumesAndLimitStopsEarly) {
     ASSERT_EQ(demo_->status, 0) << demo_->err;
     auto out = *dir_ / "resume.jsonl";

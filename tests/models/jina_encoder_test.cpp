@@ -127,6 +127,32 @@ TEST(JinaEncoder, PaddedBatchEqualsEachSequenceAlone) {
     EXPECT_LE(worst, 1e-5);
 }
 
+// --weights int8 on the encoder, with and without a task adapter merged first: states within a
+// small fraction of their size of the checkpoint-weight encoder's.
+TEST(JinaEncoder, Int8WeightsStayCloseToTheCheckpointWeights) {
+    const auto& m = tiny_jina_judge();
+    ThreadPool pool(2);
+    const std::vector<std::vector<int32_t>> seqs = {random_token_ids(33, 9)};
+    const auto batch = TokenBatch::pad(seqs, 1);
+    for (std::optional<std::string> task : {std::optional<std::string>(), std::optional(m.encoder_config.lora_adaptations.at(0))}) {
+        XlmRobertaEncoder::LoadOptions options;
+        options.task = task;
+        const auto exact = XlmRobertaEncoder::load(m.checkpoint, m.encoder_config, options).forward(pool, batch);
+        options.weights = cpu::WeightFormat::Int8;
+        const auto quantized = XlmRobertaEncoder::load(m.checkpoint, m.encoder_config, options).forward(pool, batch);
+        ASSERT_EQ(exact.size(), quantized.size());
+        double diff = 0, size = 0;
+        for (size_t i = 0; i < exact.size(); ++i) {
+            diff = std::max(diff, double(std::fabs(exact[i] - quantized[i])));
+            size = std::max(size, double(std::fabs(exact[i])));
+        }
+        std::printf("int8 encoder (task %s): max |delta| %.3g of max |state| %.3g\n", task ? task->c_str() : "none",
+                    diff, size);
+        EXPECT_GT(diff, 0.0);
+        EXPECT_LT(diff, 0.03 * size);
+    }
+}
+
 TEST(JinaEncoder, MeanPoolIsTheMaskedMean) {
     TokenBatch b;
     b.batch = 2;

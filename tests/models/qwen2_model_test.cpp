@@ -110,6 +110,42 @@ TEST(Qwen2Model, SequencesOfDifferentLengthsInOneBatchMatchAlone) {
     }
 }
 
+// --weights int8: the matrices become Q8_0 at load. The logits move by a small fraction of their
+// spread (8-bit rounding of weights and activations), the whole prompt and one token at a time still
+// agree (each row's products do not depend on the batch), and a tied lm_head still looks up the
+// embedding rows the checkpoint holds.
+TEST(Qwen2Model, Int8WeightsStayCloseToTheCheckpointWeights) {
+    for (bool tied : {false, true}) {
+        ScratchDir dir;
+        TinyQwen2 tiny;
+        tiny.dtype = DType::BF16;
+        tiny.tied = tied;
+        tiny.write(dir.path());
+        auto exact = Qwen2Model::open(dir.path());
+        auto quantized = Qwen2Model::open(dir.path(), cpu::WeightFormat::Int8);
+        EXPECT_EQ(quantized.weight_format(), cpu::WeightFormat::Int8);
+        ThreadPool pool(2);
+        auto ids = token_ids(29, int32_t(tiny.vocab), 8);
+        auto a = prompt_logits(exact, pool, ids);
+        auto b = prompt_logits(quantized, pool, ids);
+        double spread = 0;
+        for (float v : a) spread = std::max(spread, double(std::fabs(v)));
+        const double diff = max_abs_diff(a, b);
+        std::printf("int8 (tied %d): max |logit delta| %.3g of max |logit| %.3g\n", int(tied), diff, spread);
+        EXPECT_GT(diff, 0.0) << "the int8 model computed the float products";
+        EXPECT_LT(diff, 0.03 * spread);
+
+        auto cache = quantized.new_cache(int64_t(ids.size()));
+        std::vector<float> pieces;
+        for (size_t at = 0; at < ids.size(); ++at) {
+            Qwen2Chunk chunk{&cache, std::span<const int32_t>(ids).subspan(at, 1), true};
+            auto l = quantized.forward(pool, std::span(&chunk, 1))[0];
+            pieces.insert(pieces.end(), l.begin(), l.end());
+        }
+        EXPECT_LT(max_abs_diff(b, pieces), 1e-5);
+    }
+}
+
 // The real Con-J-Qwen2-7B layout (339 BF16 tensors in 4 shards with an index, vocabulary 152064, untied
 // lm_head) and Qwen2-0.5B's (tied, no lm_head.weight), written as sparse all-zero files: loading checks
 // every name and shape without reading the weights.
