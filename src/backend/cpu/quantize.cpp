@@ -13,6 +13,10 @@ namespace gavel::cpu {
 
 namespace {
 
+// Adding and subtracting 1.5 * 2^23 rounds a float of magnitude below 2^22 to an integer, to
+// nearest even (the default rounding mode), without a libm call.
+constexpr float kRoundingMagic = 12582912.0f;
+
 int64_t blocks_of(int64_t k) { return (k + kQ8Block - 1) / kQ8Block; }
 int64_t groups_of(int64_t n) { return (n + kQ8GroupRows - 1) / kQ8GroupRows; }
 
@@ -62,15 +66,19 @@ std::vector<uint8_t> quantize_q8_0(ThreadPool& pool, const TensorView& w, std::s
                 else std::fill(row.begin(), row.end(), 0.0f);  // padding rows: zero weights, zero scale
                 for (int64_t b = 0; b < kb; ++b) {
                     const float* v = row.data() + b * kQ8Block;
-                    float amax = 0.0f;
-                    bool finite = true;
+                    // max |v| on the bit patterns (for non-negative floats their order is the
+                    // integers'), so the loop vectorises; inf and NaN are the patterns >= inf's.
+                    uint32_t amax_bits = 0;
                     for (int64_t t = 0; t < kQ8Block; ++t) {
-                        finite = finite && std::isfinite(v[t]);
-                        amax = std::max(amax, std::fabs(v[t]));
+                        uint32_t bits;
+                        std::memcpy(&bits, &v[t], 4);
+                        amax_bits = std::max(amax_bits, bits & 0x7fffffffu);
                     }
+                    float amax;
+                    std::memcpy(&amax, &amax_bits, 4);
                     const uint16_t d16 = f32_to_f16(amax / 127.0f);
                     const float d = f16_to_f32(d16);
-                    if (!finite || !std::isfinite(d)) {
+                    if (amax_bits >= 0x7f800000u || !std::isfinite(d)) {
                         int64_t seen = bad_row.load();
                         while (j < seen && !bad_row.compare_exchange_weak(seen, j)) {
                         }
@@ -78,11 +86,15 @@ std::vector<uint8_t> quantize_q8_0(ThreadPool& pool, const TensorView& w, std::s
                     }
                     uint8_t* blk = group + b * kQ8BlockBytes;
                     std::memcpy(blk + 2 * r, &d16, 2);
-                    uint8_t* quads = blk + 2 * kQ8GroupRows;
+                    alignas(64) uint8_t q[kQ8Block];
                     for (int64_t t = 0; t < kQ8Block; ++t) {
-                        const float q = d > 0.0f ? std::clamp(std::nearbyint(v[t] / d), -127.0f, 127.0f) : 0.0f;
-                        quads[(t / 4) * (kQ8GroupRows * 4) + r * 4 + t % 4] = uint8_t(int(q) + 128);
+                        // Round to nearest even, as std::nearbyint, inline: |v / d| <= 127.5 < 2^22.
+                        const float x = d > 0.0f ? v[t] / d : 0.0f;
+                        const float rounded = (x + kRoundingMagic) - kRoundingMagic;
+                        q[t] = uint8_t(int(std::clamp(rounded, -127.0f, 127.0f)) + 128);
                     }
+                    uint8_t* quads = blk + 2 * kQ8GroupRows;
+                    for (int64_t s = 0; s < kQ8Block / 4; ++s) std::memcpy(quads + s * (kQ8GroupRows * 4) + r * 4, q + 4 * s, 4);
                 }
             }
         }
@@ -131,7 +143,7 @@ void quantize_rows_q8_portable(const float* x, int64_t k, int64_t r0, int64_t r1
             int8_t* q = out.q + (i * kb + b) * kQ8Block;
             int32_t sum = 0;
             for (int64_t t = t0; t < t0 + kQ8Block; ++t) {
-                const int v8 = t < t1 ? int(std::nearbyint(v[t] * inv)) : 0;
+                const int v8 = t < t1 ? int((v[t] * inv + kRoundingMagic) - kRoundingMagic) : 0;
                 q[t - t0] = int8_t(v8);
                 sum += v8;
             }
