@@ -97,6 +97,7 @@ int run_embed(int argc, char** argv) {
         .value("--gelu", "erf|tanh", "GELU form: erf is the model's; tanh reproduces llama.cpp's jina-bert-v3", "erf")
         .value("--batch", "N", "sequences per forward pass (grouped by length)", "8")
         .value("--threads", "N", "worker threads (0: all cores)", "0")
+        .value("--weights", "FORMAT", kWeightsHelp, "checkpoint")
         .flag("--quiet", "no progress bar");
     opts.parse(argc, argv);
     for (const char* required : {"--model", "--input", "--output"})
@@ -141,6 +142,7 @@ int run_embed(int argc, char** argv) {
     const std::string gelu = opts.get("--gelu");
     if (gelu != "erf" && gelu != "tanh") throw UsageError{fmt::format("--gelu must be erf or tanh, not '{}'", gelu)};
     load.gelu = gelu == "tanh" ? GeluKind::Tanh : GeluKind::Erf;
+    load.weights = weight_format_option(opts);
     const auto checkpoint = Checkpoint::open(model_dir);
     const auto encoder = XlmRobertaEncoder::load(checkpoint, config, load);
 

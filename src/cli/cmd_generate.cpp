@@ -94,6 +94,7 @@ int run_generate(int argc, char** argv) {
         .flag("--json", "print prompt ids, generated ids, text and timings as one JSON object")
         .value("--logits-out", "FILE.npy", "write the logits of every prompt position, float32 [prompt, vocab]")
         .value("--threads", "N", "worker threads (0: all cores)", "0")
+        .value("--weights", "FORMAT", kWeightsHelp, "checkpoint")
         .epilog("Sampling defaults come from the model's generation_config.json (as Hugging Face generate()\n"
                 "applies them), eos ids from its eos_token_id (else config.json's).");
     add_generation_options(opts);
@@ -105,7 +106,7 @@ int run_generate(int argc, char** argv) {
 
     const auto path = resolve_model_arg(opts.get("--model"));
     const auto dir = std::filesystem::is_directory(path) ? path : path.parent_path();
-    const auto model = Qwen2Model::open(path);
+    const auto model = Qwen2Model::open(path, weight_format_option(opts));
     GenerationSettings settings = GenerationSettings::from_config(read_generation_config(dir), model.config());
     apply_generation_options(opts, settings);
     settings.ignore_eos = opts.has("--ignore-eos");

@@ -89,13 +89,6 @@ LoadedJudge load_con_j_judge(const Options& opts, const fs::path& dir, ThreadPoo
 
 }  // namespace
 
-cpu::WeightFormat weight_format_option(const Options& opts) {
-    const std::string name = opts.get("--weights");
-    if (name == "int8") return cpu::WeightFormat::Int8;
-    if (name != "checkpoint") throw UsageError{fmt::format("--weights must be checkpoint or int8, got '{}'", name)};
-    return cpu::WeightFormat::Checkpoint;
-}
-
 void add_judge_options(Options& opts) {
     opts.value("--model", "MODEL",
                "judge model: folder, Hugging Face cache snapshot or hub repo id (org/name[@revision])",

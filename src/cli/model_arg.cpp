@@ -1,5 +1,7 @@
 #include "cli/model_arg.hpp"
 
+#include <fmt/format.h>
+
 #include "io/hub.hpp"
 #include "io/model_dir.hpp"
 
@@ -12,6 +14,13 @@ const std::vector<std::string>& model_file_patterns() {
 
 std::filesystem::path resolve_model_arg(const std::string& spec, const std::vector<std::string>& patterns) {
     return resolve_local_model(resolve_model(spec, patterns, HubOptions::from_environment()).string());
+}
+
+cpu::WeightFormat weight_format_option(const Options& opts) {
+    const std::string name = opts.get("--weights");
+    if (name == "int8") return cpu::WeightFormat::Int8;
+    if (name != "checkpoint") throw UsageError{fmt::format("--weights must be checkpoint or int8, got '{}'", name)};
+    return cpu::WeightFormat::Checkpoint;
 }
 
 }  // namespace gavel::cli

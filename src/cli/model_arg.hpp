@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "backend/cpu/quantize.hpp"
+#include "cli/options.hpp"
+
 namespace gavel::cli {
 
 // Files a command needs from a hub repo: configs, tokenizer and weights.
@@ -14,5 +17,13 @@ const std::vector<std::string>& model_file_patterns();
 // Resolves `spec` (downloading what is missing) and checks that a model is there.
 std::filesystem::path resolve_model_arg(const std::string& spec,
                                         const std::vector<std::string>& patterns = model_file_patterns());
+
+// --weights, for the commands that load a model: its help text, and its value as a WeightFormat
+// (a usage error for anything but checkpoint or int8).
+inline constexpr const char* kWeightsHelp =
+    "checkpoint: multiply by the weights as stored, in place; int8: quantise the matrices to 8 bits "
+    "at load (Q8_0 blocks of 32, as llama.cpp's) and take int8 dot products: less memory and faster, at a "
+    "small accuracy cost (bench/RESULTS.md)";
+cpu::WeightFormat weight_format_option(const Options& opts);
 
 }  // namespace gavel::cli
