@@ -43,7 +43,12 @@ bool MappedFile::release(const void* p, size_t bytes) const {
     const uintptr_t page = uintptr_t(::sysconf(_SC_PAGESIZE));
     const uintptr_t first = (uintptr_t(begin) + page - 1) & ~(page - 1);
     const uintptr_t last = (uintptr_t(begin) + bytes) & ~(page - 1);
-    if (first < last) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+    if (first < last) {
+        // Later reads are sparse (embedding rows of a quantised tied lm_head): no fault-around,
+        // which would map 64 KiB back in for every row looked up.
+        ::madvise(reinterpret_cast<void*>(first), last - first, MADV_RANDOM);
+        ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+    }
     return true;
 }
 

@@ -21,9 +21,9 @@ public:
     size_t size() const { return size_; }
     const std::string& path() const { return path_; }
     // Lets the kernel drop the resident pages that lie wholly inside [p, p + bytes) (madvise
-    // MADV_DONTNEED; touched again, they are read back from the file): for bytes a model has
-    // copied into another form and will not read again. False, doing nothing, when the range is
-    // not inside this map.
+    // MADV_DONTNEED; touched again, they are read back from the file, page by page: MADV_RANDOM):
+    // for bytes a model has copied into another form and reads again sparsely if at all. False,
+    // doing nothing, when the range is not inside this map.
     bool release(const void* p, size_t bytes) const;
 
 private:

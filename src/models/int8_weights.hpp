@@ -11,8 +11,9 @@
 
 namespace gavel {
 
-// Quantises `w` (named `name` in errors) into a new buffer appended to `owned`, lets the
-// checkpoint's pages of `w` go (Checkpoint::release), and returns the Q8_0 view linear() takes.
+// Quantises `w` (named `name` in errors) into a new buffer appended to `owned`, letting the
+// checkpoint's pages of `w` go slice by slice as they are read (Checkpoint::release), and returns
+// the Q8_0 view linear() takes.
 TensorView quantize_weight(ThreadPool& pool, const Checkpoint& checkpoint, const TensorView& w,
                            const std::string& name, std::vector<std::vector<uint8_t>>& owned);
 

@@ -34,6 +34,49 @@ void weight_row(const TensorView& w, int64_t r, float* out) {
     }
 }
 
+// Row group g of w (rows 16g .. 16g + 15, zero beyond n) into `group` (kQ8BlockBytes per block);
+// `row` is scratch of blocks * 32 floats. Returns the first row that cannot be quantised, or -1.
+int64_t quantize_group(const TensorView& w, int64_t g, uint8_t* group, float* row) {
+    const int64_t n = w.dim(0), k = w.dim(1), kb = blocks_of(k);
+    int64_t bad = -1;
+    for (int64_t r = 0; r < kQ8GroupRows; ++r) {
+        const int64_t j = g * kQ8GroupRows + r;
+        std::fill(row, row + kb * kQ8Block, 0.0f);  // the tail of k, and padding rows: zero weights
+        if (j < n) weight_row(w, j, row);
+        for (int64_t b = 0; b < kb; ++b) {
+            const float* v = row + b * kQ8Block;
+            // max |v| on the bit patterns (for non-negative floats their order is the integers'),
+            // so the loop vectorises; inf and NaN are the patterns from inf's up.
+            uint32_t amax_bits = 0;
+            for (int64_t t = 0; t < kQ8Block; ++t) {
+                uint32_t bits;
+                std::memcpy(&bits, &v[t], 4);
+                amax_bits = std::max(amax_bits, bits & 0x7fffffffu);
+            }
+            float amax;
+            std::memcpy(&amax, &amax_bits, 4);
+            const uint16_t d16 = f32_to_f16(amax / 127.0f);
+            const float d = f16_to_f32(d16);
+            if (amax_bits >= 0x7f800000u || !std::isfinite(d)) {
+                if (bad < 0) bad = j;
+                continue;
+            }
+            uint8_t* blk = group + b * kQ8BlockBytes;
+            std::memcpy(blk + 2 * r, &d16, 2);
+            alignas(64) uint8_t q[kQ8Block];
+            for (int64_t t = 0; t < kQ8Block; ++t) {
+                // Round to nearest even, as std::nearbyint, inline: |v / d| <= 127.5 < 2^22.
+                const float x = d > 0.0f ? v[t] / d : 0.0f;
+                const float rounded = (x + kRoundingMagic) - kRoundingMagic;
+                q[t] = uint8_t(int(std::clamp(rounded, -127.0f, 127.0f)) + 128);
+            }
+            uint8_t* quads = blk + 2 * kQ8GroupRows;
+            for (int64_t s = 0; s < kQ8Block / 4; ++s) std::memcpy(quads + s * (kQ8GroupRows * 4) + r * 4, q + 4 * s, 4);
+        }
+    }
+    return bad;
+}
+
 }  // namespace
 
 const char* weight_format_name(WeightFormat f) { return f == WeightFormat::Int8 ? "int8" : "checkpoint"; }
@@ -46,59 +89,39 @@ WeightFormat weight_format_from_name(std::string_view name) {
 
 size_t q8_0_bytes(int64_t n, int64_t k) { return size_t(groups_of(n)) * size_t(blocks_of(k)) * size_t(kQ8BlockBytes); }
 
-std::vector<uint8_t> quantize_q8_0(ThreadPool& pool, const TensorView& w, std::string_view name) {
+std::vector<uint8_t> quantize_q8_0(ThreadPool& pool, const TensorView& w, std::string_view name,
+                                   const std::function<void(const TensorView&)>& done) {
     if (w.rank() != 2) fail("int8 weights: '{}' must be 2-D, got shape {}", name, shape_string(w.shape));
     if (w.dtype != DType::F32 && w.dtype != DType::BF16 && w.dtype != DType::F16)
         fail("int8 weights: '{}' has dtype {}; only F32, BF16 and F16 weights can be quantised", name,
              dtype_name(w.dtype));
-    const int64_t n = w.dim(0), k = w.dim(1), kb = blocks_of(k);
+    const int64_t n = w.dim(0), k = w.dim(1), groups = groups_of(n);
     std::vector<uint8_t> out(q8_0_bytes(n, k));
-    const size_t group_bytes = size_t(kb) * size_t(kQ8BlockBytes);
+    const size_t group_bytes = size_t(blocks_of(k)) * size_t(kQ8BlockBytes);
     // The lowest row with a value that cannot be quantised, reported once the threads are done.
     std::atomic<int64_t> bad_row{std::numeric_limits<int64_t>::max()};
-    pool.parallel_for(size_t(groups_of(n)), [&](size_t g0, size_t g1) {
-        std::vector<float> row(size_t(kb * kQ8Block), 0.0f);
-        for (size_t g = g0; g < g1; ++g) {
-            uint8_t* group = out.data() + g * group_bytes;
-            for (int64_t r = 0; r < kQ8GroupRows; ++r) {
-                const int64_t j = int64_t(g) * kQ8GroupRows + r;
-                if (j < n) weight_row(w, j, row.data());
-                else std::fill(row.begin(), row.end(), 0.0f);  // padding rows: zero weights, zero scale
-                for (int64_t b = 0; b < kb; ++b) {
-                    const float* v = row.data() + b * kQ8Block;
-                    // max |v| on the bit patterns (for non-negative floats their order is the
-                    // integers'), so the loop vectorises; inf and NaN are the patterns >= inf's.
-                    uint32_t amax_bits = 0;
-                    for (int64_t t = 0; t < kQ8Block; ++t) {
-                        uint32_t bits;
-                        std::memcpy(&bits, &v[t], 4);
-                        amax_bits = std::max(amax_bits, bits & 0x7fffffffu);
-                    }
-                    float amax;
-                    std::memcpy(&amax, &amax_bits, 4);
-                    const uint16_t d16 = f32_to_f16(amax / 127.0f);
-                    const float d = f16_to_f32(d16);
-                    if (amax_bits >= 0x7f800000u || !std::isfinite(d)) {
-                        int64_t seen = bad_row.load();
-                        while (j < seen && !bad_row.compare_exchange_weak(seen, j)) {
-                        }
-                        continue;
-                    }
-                    uint8_t* blk = group + b * kQ8BlockBytes;
-                    std::memcpy(blk + 2 * r, &d16, 2);
-                    alignas(64) uint8_t q[kQ8Block];
-                    for (int64_t t = 0; t < kQ8Block; ++t) {
-                        // Round to nearest even, as std::nearbyint, inline: |v / d| <= 127.5 < 2^22.
-                        const float x = d > 0.0f ? v[t] / d : 0.0f;
-                        const float rounded = (x + kRoundingMagic) - kRoundingMagic;
-                        q[t] = uint8_t(int(std::clamp(rounded, -127.0f, 127.0f)) + 128);
-                    }
-                    uint8_t* quads = blk + 2 * kQ8GroupRows;
-                    for (int64_t s = 0; s < kQ8Block / 4; ++s) std::memcpy(quads + s * (kQ8GroupRows * 4) + r * 4, q + 4 * s, 4);
+    // Slices of about 16 MiB of the source, so that `done` can let each go before the next is read.
+    const int64_t row_bytes = std::max<int64_t>(1, k * int64_t(dtype_size(w.dtype)));
+    const int64_t slice_groups = std::max<int64_t>(1, (int64_t(16) << 20) / (kQ8GroupRows * row_bytes));
+    for (int64_t s0 = 0; s0 < groups; s0 += slice_groups) {
+        const int64_t s1 = std::min(groups, s0 + slice_groups);
+        pool.parallel_for(size_t(s1 - s0), [&](size_t c0, size_t c1) {
+            std::vector<float> row(size_t(blocks_of(k) * kQ8Block));
+            for (int64_t g = s0 + int64_t(c0); g < s0 + int64_t(c1); ++g) {
+                const int64_t bad = quantize_group(w, g, out.data() + size_t(g) * group_bytes, row.data());
+                int64_t seen = bad_row.load();
+                while (bad >= 0 && bad < seen && !bad_row.compare_exchange_weak(seen, bad)) {
                 }
             }
+        });
+        if (done) {
+            TensorView rows = w;
+            const int64_t r0 = s0 * kQ8GroupRows, r1 = std::min(n, s1 * kQ8GroupRows);
+            rows.shape[0] = r1 - r0;
+            rows.data = static_cast<const uint8_t*>(w.data) + size_t(r0 * row_bytes);
+            done(rows);
         }
-    });
+    }
     if (bad_row.load() < n)
         fail("int8 weights: '{}' row {} has a non-finite value or one too large for an f16 scale", name,
              bad_row.load());

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -36,8 +37,11 @@ inline constexpr int64_t kQ8BlockBytes = kQ8GroupRows * 2 + kQ8GroupRows * kQ8Bl
 size_t q8_0_bytes(int64_t n, int64_t k);
 
 // Quantises the 2-D float (F32, BF16, F16) weight `w` [n, k]; `name` goes into errors (a weight
-// with a non-finite value, or one whose scale overflows f16, is refused). Threaded over row groups.
-std::vector<uint8_t> quantize_q8_0(ThreadPool& pool, const TensorView& w, std::string_view name);
+// with a non-finite value, or one whose scale overflows f16, is refused). Threaded over row groups,
+// in slices of about 16 MiB of `w`; `done`, if given, is called with the view of each slice's rows
+// once they are read (to let their memory go while the rest is quantised).
+std::vector<uint8_t> quantize_q8_0(ThreadPool& pool, const TensorView& w, std::string_view name,
+                                   const std::function<void(const TensorView&)>& done = nullptr);
 // The view linear() takes: dtype Q8_0, shape [n, k], data = bytes (which must outlive it).
 TensorView q8_0_view(const std::vector<uint8_t>& bytes, int64_t n, int64_t k);
 // The weights a Q8_0 view holds, as f32 [n, k] (q * d): for tests and accuracy reports.
