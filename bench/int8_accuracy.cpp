@@ -207,14 +207,6 @@ std::string ratio(size_t n, size_t total) {
 // ---------------------------------------------------------------------------------------------
 // JinaJudge
 
-std::array<float, 3> softmax3(const std::array<float, 3>& l) {
-    const double mx = std::max({l[0], l[1], l[2]});
-    std::array<double, 3> e{};
-    double sum = 0;
-    for (size_t i = 0; i < 3; ++i) sum += e[i] = std::exp(double(l[i]) - mx);
-    return {float(e[0] / sum), float(e[1] / sum), float(e[2] / sum)};
-}
-
 std::vector<gavel::GameResult> run_jina(const Args& args, const gavel::JinaJudgeConfig& config,
                                         const gavel::JinaEmbeddingsConfig& encoder_config,
                                         const gavel::text::Tokenizer& tokenizer, WeightFormat format,
@@ -271,7 +263,8 @@ int report_jina(const Args& args, const gavel::JinaJudgeConfig& config) {
     for (size_t g = 0; g < games.size(); ++g) {
         const auto& lb = *base[g].logits;
         const auto& lq = *q8[g].logits;
-        const auto pb = softmax3(lb), pq = softmax3(lq);
+        const auto& pb = *base[g].probs;  // the judge's own softmax
+        const auto& pq = *q8[g].probs;
         for (size_t c = 0; c < 3; ++c) {
             const double d = std::fabs(double(lq[c]) - double(lb[c]));
             max_dl = std::max(max_dl, d);

@@ -5,11 +5,11 @@
 
 #include <cmath>
 #include <cstring>
-#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
 
+#include "../io/io_test_support.hpp"
 #include "backend/cpu/matmul.hpp"
 #include "backend/cpu/quantize.hpp"
 #include "core/cpu_features.hpp"
@@ -20,15 +20,7 @@ namespace gavel::cpu {
 namespace {
 
 using testing::random_values;
-
-std::string message_of(const std::function<void()>& fn) {
-    try {
-        fn();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "";
-}
+using gavel::testing::error_of;
 
 std::vector<uint16_t> to_bf16(const std::vector<float>& v) {
     std::vector<uint16_t> out(v.size());
@@ -179,14 +171,15 @@ TEST(Quantize, RefusesWhatItCannotQuantise) {
     ThreadPool pool(1);
     std::vector<float> w(64, 0.5f);
     w[40] = std::numeric_limits<float>::quiet_NaN();
-    EXPECT_EQ(message_of([&] { quantize_q8_0(pool, TensorView{DType::F32, {2, 32}, w.data()}, "layers.0.q"); }),
+    EXPECT_EQ(error_of([&] { quantize_q8_0(pool, TensorView{DType::F32, {2, 32}, w.data()}, "layers.0.q"); }),
               "int8 weights: 'layers.0.q' row 1 has a non-finite value or one too large for an f16 scale");
     w[40] = 1e9f;  // the block's scale, 1e9 / 127, overflows f16
-    EXPECT_NE(message_of([&] { quantize_q8_0(pool, TensorView{DType::F32, {2, 32}, w.data()}, "q"); }), "");
-    EXPECT_EQ(message_of([&] { quantize_q8_0(pool, TensorView{DType::F32, {64}, w.data()}, "b"); }),
+    EXPECT_EQ(error_of([&] { quantize_q8_0(pool, TensorView{DType::F32, {2, 32}, w.data()}, "q"); }),
+              "int8 weights: 'q' row 1 has a non-finite value or one too large for an f16 scale");
+    EXPECT_EQ(error_of([&] { quantize_q8_0(pool, TensorView{DType::F32, {64}, w.data()}, "b"); }),
               "int8 weights: 'b' must be 2-D, got shape [64]");
     std::vector<int32_t> ints(64);
-    EXPECT_EQ(message_of([&] { quantize_q8_0(pool, TensorView{DType::I32, {2, 32}, ints.data()}, "i"); }),
+    EXPECT_EQ(error_of([&] { quantize_q8_0(pool, TensorView{DType::I32, {2, 32}, ints.data()}, "i"); }),
               "int8 weights: 'i' has dtype I32; only F32, BF16 and F16 weights can be quantised");
     EXPECT_FALSE(dtype_from_name("Q8_0"));  // never accepted from a checkpoint header
 }
@@ -195,7 +188,7 @@ TEST(Quantize, WeightFormatNames) {
     EXPECT_EQ(weight_format_from_name("int8"), WeightFormat::Int8);
     EXPECT_EQ(weight_format_from_name("checkpoint"), WeightFormat::Checkpoint);
     EXPECT_STREQ(weight_format_name(WeightFormat::Int8), "int8");
-    EXPECT_EQ(message_of([] { weight_format_from_name("q4"); }),
+    EXPECT_EQ(error_of([] { weight_format_from_name("q4"); }),
               "unknown weight format 'q4': use checkpoint (as stored) or int8");
 }
 

@@ -1,5 +1,5 @@
-// Helpers shared by the io and cli tests: a private temporary folder per test, and hand-built
-// safetensors bytes for the corrupt files no writer would produce. Header-only and std-only, so
+// Helpers shared by the tests: a private temporary folder per test, the message of an error, and
+// hand-built safetensors bytes for the corrupt files no writer would produce. Header-only and std-only, so
 // test_cli (which links only gavel_core) can use it too.
 #pragma once
 
