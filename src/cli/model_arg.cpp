@@ -1,7 +1,10 @@
 #include "cli/model_arg.hpp"
 
+#include <cstdio>
+
 #include <fmt/format.h>
 
+#include "backend/cpu/matmul.hpp"
 #include "io/hub.hpp"
 #include "io/model_dir.hpp"
 
@@ -18,7 +21,12 @@ std::filesystem::path resolve_model_arg(const std::string& spec, const std::vect
 
 cpu::WeightFormat weight_format_option(const Options& opts) {
     const std::string name = opts.get("--weights");
-    if (name == "int8") return cpu::WeightFormat::Int8;
+    if (name == "int8") {
+        if (!cpu::q8_kernels_vectorised())
+            std::fprintf(stderr, "gavel: warning: this CPU has no AVX512-VNNI, so --weights int8 runs on portable scalar "
+                                 "code, slower than the checkpoint weights\n");
+        return cpu::WeightFormat::Int8;
+    }
     if (name != "checkpoint") throw UsageError{fmt::format("--weights must be checkpoint or int8, got '{}'", name)};
     return cpu::WeightFormat::Checkpoint;
 }

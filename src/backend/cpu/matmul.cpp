@@ -119,6 +119,8 @@ void force_matmul_isa(MatmulIsa isa) {
 
 void reset_matmul_isa() { g_forced_isa = -1; }
 
+bool q8_kernels_vectorised() { return kernel_set(matmul_isa()).q8 != detail::q8_columns_portable; }
+
 void linear(ThreadPool& pool, const float* x, int64_t m, const TensorView& w, const TensorView* bias, float* y) {
     const LinearOutput out{&w, bias, y};
     linear(pool, x, m, std::span(&out, 1));

@@ -45,6 +45,11 @@ MatmulIsa matmul_isa();  // the one linear() uses now
 void force_matmul_isa(MatmulIsa isa);
 void reset_matmul_isa();
 
+// Whether Q8_0 weights multiply with the AVX512-VNNI kernels here; without them (no avx512_vnni, or
+// a forced narrower ISA) they take portable scalar code, correct but several times slower than the
+// checkpoint weights' kernels.
+bool q8_kernels_vectorised();
+
 // out[i, :] = table[ids[i], :] as f32 (embedding lookup). Ids are checked against the table.
 void embedding(const TensorView& table, const int32_t* ids, int64_t n, float* out);
 
