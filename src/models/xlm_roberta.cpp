@@ -178,8 +178,12 @@ XlmRobertaEncoder XlmRobertaEncoder::load(const Checkpoint& ck, const JinaEmbedd
             merged = merge_linear_lora(weight, a, b, scale);
             w.data = merged.data();
         }
-        // Int8: the merged bytes are dropped once quantised; the checkpoint's pages are let go.
-        if (pool) return quantize_weight(*pool, ck, w, module + ".weight", owned);
+        // Int8: the merged bytes are dropped once quantised, and the checkpoint's pages let go.
+        if (pool) {
+            const TensorView q = quantize_weight(*pool, ck, w, module + ".weight", owned);
+            if (task) ck.release(weight);  // read by the merge, not by the quantiser
+            return q;
+        }
         if (task) owned.push_back(std::move(merged));  // the vector's buffer, and w.data, stay put
         return w;
     };
