@@ -23,11 +23,14 @@ ConJJudge::ConJJudge(const Qwen2Model& model, const text::Tokenizer& tokenizer, 
 }
 
 Json ConJJudge::identity() const {
-    return Json{{"model", options_.model_name},
-                {"protocol", "con-j"},
-                {"format", std::string(con_j_format_name(options_.format))},
-                {"decoding", options_.generation.sampling.describe()},
-                {"max_new_tokens", options_.generation.max_new_tokens}};
+    Json id{{"model", options_.model_name},
+            {"protocol", "con-j"},
+            {"format", std::string(con_j_format_name(options_.format))},
+            {"decoding", options_.generation.sampling.describe()},
+            {"max_new_tokens", options_.generation.max_new_tokens}};
+    // 8-bit weights change what is generated: a resumed run must not mix them with exact ones.
+    if (model_.weight_format() == cpu::WeightFormat::Int8) id["weights"] = "int8";
+    return id;
 }
 
 std::vector<GameResult> ConJJudge::judge(std::span<const Game> games) {

@@ -68,6 +68,8 @@ Json JinaJudgeProtocol::identity() const {
                {"truncate", truncate_mode_name(options_.truncate)}};
     // The judge was trained without an adapter; one merged on request changes every judgment.
     if (const auto& task = model_.encoder().task()) id["task"] = *task;
+    // 8-bit weights move the logits a little: a resumed run must not mix them with exact ones.
+    if (model_.encoder().weight_format() == cpu::WeightFormat::Int8) id["weights"] = "int8";
     return id;
 }
 

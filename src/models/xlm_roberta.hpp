@@ -83,6 +83,11 @@ public:
     const JinaEmbeddingsConfig& config() const { return config_; }
     GeluKind gelu() const { return gelu_; }
     const std::optional<std::string>& task() const { return task_; }
+    // Int8 when the layers' matrices were quantised at load (LoadOptions::weights).
+    cpu::WeightFormat weight_format() const {
+        return !w_.layers.empty() && w_.layers[0].qkv_weight.dtype == DType::Q8_0 ? cpu::WeightFormat::Int8
+                                                                                  : cpu::WeightFormat::Checkpoint;
+    }
     const XlmRobertaWeights& weights() const { return w_; }
 
     // last_hidden_state [batch, seq_len, hidden] in f32; rows of padding are zero.

@@ -82,7 +82,8 @@ TEST_F(JudgeCli, EveryOrderModeWithBothJudges) {
     }
 }
 
-// --weights int8 with both judges: every pair judged; the JinaJudge probabilities stay near the
+// --weights int8 with both judges: every pair judged, the judge marked "weights": "int8" (so a
+// resume with the checkpoint's weights is refused); the JinaJudge probabilities stay near the
 // checkpoint-weight run's (the demo's judgments).
 TEST_F(JudgeCli, Int8WeightsWithBothJudges) {
     ASSERT_EQ(demo_->status, 0) << demo_->err;
@@ -95,6 +96,14 @@ TEST_F(JudgeCli, Int8WeightsWithBothJudges) {
         ASSERT_EQ(r.status, 0) << model << ": " << r.err;
         auto lines = read_jsonl(out);
         ASSERT_EQ(lines.size(), 5u) << model;
+        EXPECT_EQ(lines[0]["judge"]["weights"], "int8") << lines[0].dump();
+        // Resuming that file with the checkpoint's weights would mix two judges: refused.
+        auto resume = run_gavel({"judge", "--model", (*dir_ / model).string(), "--input",
+                                 (*dir_ / "pairs.jsonl").string(), "--output", out.string(), "--order", "both",
+                                 "--max-new-tokens", "8", "--threads", "2"},
+                                *dir_);
+        EXPECT_EQ(resume.status, 1) << model;
+        EXPECT_NE(resume.err.find("written by another judge"), std::string::npos) << resume.err;
         if (std::string(model) != "jina-judge-tiny") continue;
         auto exact = read_jsonl(*dir_ / "judgments-jinajudge.jsonl");
         for (size_t i = 0; i < lines.size(); ++i)
