@@ -173,13 +173,11 @@ std::vector<gavel::Pair> read_pairs(const std::string& path, size_t limit) {
     return pairs;
 }
 
-const char* format_name(WeightFormat f) { return gavel::cpu::weight_format_name(f); }
-
 // On a terminal, one line rewritten as the work goes; otherwise one line per load when it is done.
 void progress(WeightFormat f, std::string_view what, size_t done, size_t total) {
     static const bool tty = ::isatty(STDERR_FILENO);
     if (!tty && done != total) return;
-    std::fprintf(stderr, "%sint8_accuracy: %s weights: %zu/%zu %.*s%s", tty ? "\r" : "", format_name(f), done, total,
+    std::fprintf(stderr, "%sint8_accuracy: %s weights: %zu/%zu %.*s%s", tty ? "\r" : "", gavel::cpu::weight_format_name(f), done, total,
                  int(what.size()), what.data(), done == total ? "\n" : "");
     std::fflush(stderr);
 }

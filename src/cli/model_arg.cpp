@@ -21,14 +21,12 @@ std::filesystem::path resolve_model_arg(const std::string& spec, const std::vect
 
 cpu::WeightFormat weight_format_option(const Options& opts) {
     const std::string name = opts.get("--weights");
-    if (name == "int8") {
-        if (!cpu::q8_kernels_vectorised())
-            std::fprintf(stderr, "gavel: warning: this CPU has no AVX512-VNNI, so --weights int8 runs on portable scalar "
-                                 "code, slower than the checkpoint weights\n");
-        return cpu::WeightFormat::Int8;
-    }
-    if (name != "checkpoint") throw UsageError{fmt::format("--weights must be checkpoint or int8, got '{}'", name)};
-    return cpu::WeightFormat::Checkpoint;
+    const auto format = cpu::weight_format_from_name(name);
+    if (!format) throw UsageError{fmt::format("--weights must be checkpoint or int8, got '{}'", name)};
+    if (*format == cpu::WeightFormat::Int8 && !cpu::q8_kernels_vectorised())
+        std::fprintf(stderr, "gavel: warning: this CPU has no AVX512-VNNI, so --weights int8 runs on portable scalar "
+                             "code, slower than the checkpoint weights\n");
+    return *format;
 }
 
 }  // namespace gavel::cli

@@ -1,6 +1,7 @@
 // A non-owning, typed view of a row-major tensor (usually bytes inside an mmap'd checkpoint).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -24,6 +25,14 @@ struct TensorView {
     int64_t dim(int i) const { return shape.at(i < 0 ? shape.size() + i : i); }
     template <typename T>
     const T* as() const { return static_cast<const T*>(data); }
+    // Rows [r0, r1) along the first dimension, as a view of the same bytes (any rank >= 1; a
+    // checkpoint dtype, whose elements have whole byte sizes).
+    TensorView rows(int64_t r0, int64_t r1) const {
+        TensorView v = *this;
+        v.shape.at(0) = r1 - r0;
+        v.data = static_cast<const uint8_t*>(data) + size_t(r0 * (numel() / std::max<int64_t>(1, dim(0)))) * dtype_size(dtype);
+        return v;
+    }
 };
 
 // "[3584, 512]" for messages and tables.

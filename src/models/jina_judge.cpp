@@ -11,21 +11,6 @@
 
 namespace gavel {
 
-namespace {
-
-// Rows [r0, r1) of a 2-D weight or elements [r0, r1) of a 1-D bias, as a view (PyTorch's packed
-// in_proj_weight holds q, k and v one after another).
-TensorView rows(const TensorView& t, int64_t r0, int64_t r1) {
-    TensorView v = t;
-    const int64_t row_elems = t.rank() == 2 ? t.dim(1) : 1;
-    v.shape[0] = r1 - r0;
-    v.data = static_cast<const uint8_t*>(t.data) + size_t(r0 * row_elems) * dtype_size(t.dtype);
-    return v;
-}
-
-
-}  // namespace
-
 JinaJudgeHead JinaJudgeHead::load(const Checkpoint& ck, int64_t memory_dim, int64_t num_heads, int64_t num_layers,
                                   int64_t num_classes) {
     JinaJudgeHeadHyperparams hp;
@@ -112,19 +97,21 @@ std::vector<float> JinaJudgeHead::logits(ThreadPool& pool, const float* memory, 
     for (int64_t b = 1; b < batch; ++b) std::copy_n(x.begin(), D, x.begin() + b * D);
 
     const float scale = 1.0f / std::sqrt(float(hd));
+    // PyTorch's packed in_proj_weight / in_proj_bias hold q, k and v one after another: .rows()
+    // takes the part a product needs.
     for (const auto& L : w_.layers) {
         // Self-attention over a single position: its softmax weight is exactly 1, so the block is
         // out_proj(v_proj(x)); q and k cannot change the result (PyTorch computes them and gets
         // the same bits).
-        auto v_w = rows(L.self_in_weight, 2 * D, 3 * D), v_b = rows(L.self_in_bias, 2 * D, 3 * D);
+        auto v_w = L.self_in_weight.rows(2 * D, 3 * D), v_b = L.self_in_bias.rows(2 * D, 3 * D);
         cpu::linear(pool, x.data(), batch, v_w, &v_b, t.data());
         cpu::linear(pool, t.data(), batch, L.self_out_weight, &L.self_out_bias, y.data());
         cpu::add_in_place(y.data(), x.data(), batch * D);
         cpu::layer_norm(pool, y.data(), L.norm1_weight, L.norm1_bias, eps, batch, D, x.data());
 
         // Cross-attention of the query to the encoder states, padding masked.
-        auto q_w = rows(L.cross_in_weight, 0, D), q_b = rows(L.cross_in_bias, 0, D);
-        auto kv_w = rows(L.cross_in_weight, D, 3 * D), kv_b = rows(L.cross_in_bias, D, 3 * D);
+        auto q_w = L.cross_in_weight.rows(0, D), q_b = L.cross_in_bias.rows(0, D);
+        auto kv_w = L.cross_in_weight.rows(D, 3 * D), kv_b = L.cross_in_bias.rows(D, 3 * D);
         cpu::linear(pool, x.data(), batch, q_w, &q_b, q.data());
         cpu::linear(pool, mem, n_mem, kv_w, &kv_b, kv.data());
         cpu::encoder_attention(pool, {batch, 1, seq_len, H, hd}, {q.data(), D, kv.data(), 2 * D, kv.data() + D, 2 * D},

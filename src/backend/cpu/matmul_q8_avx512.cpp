@@ -24,9 +24,6 @@ GAVEL_SIMD_TARGET_PUSH("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,fma,f16c,a
 namespace gavel::cpu::detail {
 namespace avx512_vnni {
 
-constexpr int64_t kQuadBytes = kQ8GroupRows * 4;  // one k-quad of a group: 64 bytes, a zmm
-constexpr int64_t kScaleBytes = kQ8GroupRows * 2;
-
 inline int32_t load_quad(const int8_t* p) {
     int32_t v;
     std::memcpy(&v, p, 4);
@@ -67,7 +64,7 @@ inline void tile(const LinearArgs& a, int64_t i0, int64_t g0, int64_t group_byte
             __m512i wv[G];
 #pragma GCC unroll 4
             for (int g = 0; g < G; ++g)
-                wv[g] = _mm512_loadu_si512(blk + g * group_bytes + kScaleBytes + s * kQuadBytes);
+                wv[g] = _mm512_loadu_si512(blk + g * group_bytes + kQ8ScaleBytes + s * kQ8QuadBytes);
 #pragma GCC unroll 8
             for (int i = 0; i < M; ++i) {
                 const __m512i xv = _mm512_set1_epi32(load_quad(x + i * ldx + 4 * s));

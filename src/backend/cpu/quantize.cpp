@@ -70,8 +70,7 @@ int64_t quantize_group(const TensorView& w, int64_t g, uint8_t* group, float* ro
                 const float rounded = (x + kRoundingMagic) - kRoundingMagic;
                 q[t] = uint8_t(int(std::clamp(rounded, -127.0f, 127.0f)) + 128);
             }
-            uint8_t* quads = blk + 2 * kQ8GroupRows;
-            for (int64_t s = 0; s < kQ8Block / 4; ++s) std::memcpy(quads + s * (kQ8GroupRows * 4) + r * 4, q + 4 * s, 4);
+            for (int64_t t = 0; t < kQ8Block; t += 4) std::memcpy(blk + q8_value_offset(r, t), q + t, 4);
         }
     }
     return bad;
@@ -81,10 +80,10 @@ int64_t quantize_group(const TensorView& w, int64_t g, uint8_t* group, float* ro
 
 const char* weight_format_name(WeightFormat f) { return f == WeightFormat::Int8 ? "int8" : "checkpoint"; }
 
-WeightFormat weight_format_from_name(std::string_view name) {
-    if (name == "checkpoint") return WeightFormat::Checkpoint;
-    if (name == "int8") return WeightFormat::Int8;
-    fail("unknown weight format '{}': use checkpoint (as stored) or int8", name);
+std::optional<WeightFormat> weight_format_from_name(std::string_view name) {
+    for (WeightFormat f : {WeightFormat::Checkpoint, WeightFormat::Int8})
+        if (name == weight_format_name(f)) return f;
+    return std::nullopt;
 }
 
 size_t q8_0_bytes(int64_t n, int64_t k) { return size_t(groups_of(n)) * size_t(blocks_of(k)) * size_t(kQ8BlockBytes); }
@@ -114,13 +113,7 @@ std::vector<uint8_t> quantize_q8_0(ThreadPool& pool, const TensorView& w, std::s
                 }
             }
         });
-        if (done) {
-            TensorView rows = w;
-            const int64_t r0 = s0 * kQ8GroupRows, r1 = std::min(n, s1 * kQ8GroupRows);
-            rows.shape[0] = r1 - r0;
-            rows.data = static_cast<const uint8_t*>(w.data) + size_t(r0 * row_bytes);
-            done(rows);
-        }
+        if (done) done(w.rows(s0 * kQ8GroupRows, std::min(n, s1 * kQ8GroupRows)));
     }
     if (bad_row.load() < n)
         fail("int8 weights: '{}' row {} has a non-finite value or one too large for an f16 scale", name,
@@ -145,8 +138,7 @@ void dequantize_q8_0(const TensorView& q, float* out) {
             const uint8_t* blk = group + (t / kQ8Block) * kQ8BlockBytes;
             uint16_t d16;
             std::memcpy(&d16, blk + 2 * r, 2);
-            const int64_t tb = t % kQ8Block;
-            const int q8 = int(blk[2 * kQ8GroupRows + (tb / 4) * (kQ8GroupRows * 4) + r * 4 + tb % 4]) - 128;
+            const int q8 = int(blk[q8_value_offset(r, t % kQ8Block)]) - 128;
             out[j * k + t] = float(q8) * f16_to_f32(d16);
         }
     }
@@ -192,7 +184,7 @@ void q8_columns_portable(const LinearArgs& a, int64_t n0, int64_t n1) {
                 const int8_t* xq = a.q8.q + (i * kb + b) * kQ8Block;
                 int32_t acc = a.q8.bias[i * kb + b];
                 for (int64_t t = 0; t < kQ8Block; ++t)
-                    acc += int32_t(blk[2 * kQ8GroupRows + (t / 4) * (kQ8GroupRows * 4) + r * 4 + t % 4]) * xq[t];
+                    acc += int32_t(blk[q8_value_offset(r, t)]) * xq[t];
                 uint16_t d16;
                 std::memcpy(&d16, blk + 2 * r, 2);
                 f = std::fma(float(acc), f16_to_f32(d16) * a.q8.scale[i * kb + b], f);

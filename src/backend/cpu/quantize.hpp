@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -26,12 +27,18 @@ namespace gavel::cpu {
 // biases stay as stored).
 enum class WeightFormat { Checkpoint, Int8 };
 const char* weight_format_name(WeightFormat f);  // "checkpoint", "int8"
-// Parses --weights; fails naming the accepted values.
-WeightFormat weight_format_from_name(std::string_view name);
+// Parses those names; nullopt for any other.
+std::optional<WeightFormat> weight_format_from_name(std::string_view name);
 
 inline constexpr int64_t kQ8Block = 32;       // k per block
 inline constexpr int64_t kQ8GroupRows = 16;   // rows per group
-inline constexpr int64_t kQ8BlockBytes = kQ8GroupRows * 2 + kQ8GroupRows * kQ8Block;  // 544
+inline constexpr int64_t kQ8ScaleBytes = kQ8GroupRows * 2;  // a block's 16 f16 scales, row r's at 2 r
+inline constexpr int64_t kQ8QuadBytes = kQ8GroupRows * 4;   // one k-quad of the 16 rows: a zmm
+inline constexpr int64_t kQ8BlockBytes = kQ8ScaleBytes + kQ8GroupRows * kQ8Block;  // 544
+// Where row r's value t (0 <= t < 32) of a block lies, in bytes from the block's start.
+inline constexpr int64_t q8_value_offset(int64_t r, int64_t t) {
+    return kQ8ScaleBytes + (t / 4) * kQ8QuadBytes + r * 4 + t % 4;
+}
 
 // Bytes of a Q8_0 matrix of n x k weights.
 size_t q8_0_bytes(int64_t n, int64_t k);
