@@ -7,8 +7,9 @@
 // Each for every thread count asked for (all threads run the same kernel; the figure is the total
 // over the wall time from a common start to the last thread's end), best of --trials trials.
 // Prints one JSON object. The machine is whatever else is running on it too: run it beside the
-// benchmarks it is compared with.
-//   usage: machine_peak [--threads 1,2] [--mem-mib 1024] [--trials 5] [--seconds 0.3]
+// benchmarks it is compared with (--memory-only: the read bandwidth alone, about a second at the
+// defaults, for measuring it again beside each run; the compute peaks print as null).
+//   usage: machine_peak [--threads 1,2] [--mem-mib 1024] [--trials 5] [--seconds 0.3] [--memory-only]
 #include <immintrin.h>
 
 #include <algorithm>
@@ -238,7 +239,8 @@ std::string cpu_model() {
 }
 
 [[noreturn]] void usage_error(const std::string& message) {
-    std::fprintf(stderr, "machine_peak: %s (usage: machine_peak [--threads 1,2] [--mem-mib N] [--trials N] [--seconds S])\n",
+    std::fprintf(stderr, "machine_peak: %s (usage: machine_peak [--threads 1,2] [--mem-mib N] [--trials N] [--seconds S] "
+                 "[--memory-only])\n",
                  message.c_str());
     std::exit(2);
 }
@@ -260,6 +262,7 @@ int main(int argc, char** argv) {
     size_t mem_mib = 1024;
     int trials = 5;
     double seconds = 0.3;
+    bool memory_only = false;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto next = [&]() -> std::string {
@@ -285,6 +288,8 @@ int main(int argc, char** argv) {
             } else if (a == "--trials") {
                 trials = std::stoi(next());
                 if (trials < 1) usage_error("--trials must be at least 1");
+            } else if (a == "--memory-only") {
+                memory_only = true;
             } else if (a == "--seconds") {
                 seconds = std::stod(next());
                 if (!(seconds > 0)) usage_error("--seconds must be positive");
@@ -306,6 +311,7 @@ int main(int argc, char** argv) {
 
     std::vector<double> fma, dot, int8, mem;
     for (int t : threads) {
+        if (memory_only) break;
         if (avx512) fma.push_back(peak_gflops(fma_avx512, kFmaAvx512Flops, t, trials, seconds));
         else if (avx2) fma.push_back(peak_gflops(fma_avx2, kFmaAvx2Flops, t, trials, seconds));
         if (bf16) dot.push_back(peak_gflops(bf16_dot, kBf16DotFlops, t, trials, seconds));
