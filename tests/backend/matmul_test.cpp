@@ -175,6 +175,33 @@ TEST(LinearGroup, SameBitsAsOneCallPerWeight) {
     set_matmul_precision(MatmulPrecision::F32);
 }
 
+// linear() copies an x that does not start on a cache line before the GEMV reads it: every offset
+// from the line gives the bits an aligned x gives, for each dtype and the GEMV's row counts.
+TEST(LinearGemv, ActivationsOffTheCacheLineGiveTheSameBits) {
+    ThreadPool pool(2);
+    const int64_t n = 29, k = 300;
+    std::mt19937 rng(11);
+    for (DType dtype : {DType::F32, DType::BF16, DType::F16}) {
+        const Stored w = store(n * k, dtype, rng);
+        const TensorView wv{dtype, {n, k}, w.bytes.data()};
+        for (int64_t m : {1, 2, 3}) {
+            std::normal_distribution<float> dist(0.0f, 1.0f);
+            std::vector<float> values(size_t(m * k));
+            for (auto& v : values) v = dist(rng);
+            alignas(64) static float buffer[3 * 300 + 16];
+            std::copy(values.begin(), values.end(), buffer);
+            std::vector<float> aligned(size_t(m * n)), shifted(size_t(m * n));
+            linear(pool, buffer, m, wv, nullptr, aligned.data());
+            for (int offset = 1; offset < 16; ++offset) {
+                std::copy(values.begin(), values.end(), buffer + offset);
+                linear(pool, buffer + offset, m, wv, nullptr, shifted.data());
+                EXPECT_EQ(0, std::memcmp(aligned.data(), shifted.data(), aligned.size() * 4))
+                    << dtype_name(dtype) << " m=" << m << " offset " << offset << " floats";
+            }
+        }
+    }
+}
+
 TEST(LinearGroup, WeightsOfDifferentWidthsAreRefused) {
     ThreadPool pool(1);
     std::vector<float> a(6 * 4), b(6 * 5), x(4), y(12);

@@ -149,10 +149,23 @@ void linear(ThreadPool& pool, const float* x, int64_t m, std::span<const LinearO
     thread_local std::vector<int8_t> q8_values;
     thread_local std::vector<float> q8_scales;
     thread_local std::vector<int32_t> q8_biases;
+    thread_local std::vector<float> x_scratch;
     if (bias_scratch.size() < size_t(bias_floats)) bias_scratch.resize(size_t(bias_floats));
 
     const detail::KernelSet& ks = kernel_set(matmul_isa());
     const bool gemm = m >= kGemmMinRows;
+    // The GEMV loads x beside every line or few lines of weights: an x that is not on a cache-line
+    // boundary (a plain heap vector, 16-byte aligned) splits those loads in two, and cost the
+    // decode weight stream about a third of its speed in a test harness here. Copy such an x
+    // (m x k floats, small) to a cache-line-aligned scratch first.
+    constexpr uintptr_t kLine = 64;
+    if (!gemm && k > 0 && reinterpret_cast<uintptr_t>(x) % kLine != 0) {
+        const size_t floats = size_t(m * k);
+        if (x_scratch.size() < floats + kLine / sizeof(float)) x_scratch.resize(floats + kLine / sizeof(float));
+        float* aligned = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(x_scratch.data()) + kLine - 1) & ~(kLine - 1));
+        std::copy(x, x + floats, aligned);
+        x = aligned;
+    }
     const bool bf16 = gemm && g_precision == MatmulPrecision::BF16 && ks.gemm_bf16;
     const uint16_t* xb = nullptr;
     if (bf16 && k > 0 && std::any_of(outputs.begin(), outputs.end(),

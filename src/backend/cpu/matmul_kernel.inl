@@ -38,10 +38,9 @@ inline void dot_tile(const float* x, int64_t k, const typename W::T* w, float* y
 #pragma GCC unroll 16
         for (int r = 0; r < R; ++r) acc[i][r] = Ops::zero();
     // The R rows are one contiguous block, and the next block is what this thread reads next:
-    // fetch it ahead, a share per step, so each new matrix of a decode step does not wait for the
-    // hardware prefetcher to ramp up again (about +10% on BF16 decode here, when this tile ran it).
-    // Into L2 (T1): into L1 it evicted the rows being read (T0 -> T1: BF16 decode +7%, interleaved
-    // A/B). F32 decode: prefetching each row 2 or 4 KiB ahead into L1 instead was even or slower.
+    // fetch it ahead, a share per step, so each new matrix does not wait for the hardware
+    // prefetcher to ramp up again (about +10% on BF16 decode, when decode ran on this tile; it now
+    // serves 2 and 3 activation rows). Into L2 (T1): into L1 it evicted the rows being read.
     const char* next = reinterpret_cast<const char*>(w + R * k);
     const int64_t next_bytes = R * k * int64_t(sizeof(typename W::T));
     const int64_t steps = std::max<int64_t>(1, k / Ops::L);
@@ -83,13 +82,14 @@ inline void dot_rows(const float* x, int64_t m, int64_t k, const typename W::T* 
     }
 }
 
-// One activation row (decode) against one 16-bit weight row at a time: each thread's rows are a
-// single sequential stream, four cache lines per step, each line fetched into L1 kRowAhead bytes
-// ahead with a software prefetch. The x loads beside the weight loads hold back the hardware
-// prefetcher (a read of the same stream without them ran at plain-read speed); the explicit
-// prefetch makes up for most of it. Whole-model BF16 decode against the 4-row dot_tile, interleaved
-// A/B on 2 threads: 1 KiB ahead +4%, 4 KiB a further +13%, 8 KiB 4% below 4 KiB. F32 weights were
-// even or slower this way (1 KiB and 4 KiB), so they keep the 8-row tile.
+// One activation row (decode) against one weight row at a time: each thread's rows are a single
+// sequential stream, four cache lines per step, each line fetched into L1 kRowAhead bytes ahead
+// with a software prefetch. The x loads beside the weight loads hold back the hardware prefetcher
+// (a read of the same stream without them ran at plain-read speed); the explicit prefetch makes up
+// for most of it. x should start on a cache line (linear() copies it there when not): split x
+// loads cost the stream about a third.
+// Whole-model decode against the R-row dot_tile, interleaved A/B on 2 threads: BF16 +4% at 1 KiB
+// ahead, a further +13% at 4 KiB (8 KiB: 4% below 4 KiB); F32 +5% once x was aligned.
 constexpr int64_t kRowAhead = 4096;
 template <class W>
 inline float dot_row(const float* x, int64_t k, const typename W::T* w) {
@@ -125,14 +125,15 @@ template <class W>
 void gemv_columns(const LinearArgs& a, int64_t n0, int64_t n1) {
     using T = typename W::T;
     const T* w = static_cast<const T*>(a.w);
-    if (a.m == 1 && sizeof(T) == 2) {
+    if (a.m == 1) {
         for (int64_t j = n0; j < n1; ++j) {
             const float s = dot_row<W>(a.x, a.k, w + j * a.k);
             a.y[j] = a.bias ? s + a.bias[j] : s;
         }
         return;
     }
-    // Weight rows in flight. F32: 8 (decode +5% over 4 in interleaved A/B; 8 BF16 rows were 2% slower).
+    // Weight rows in flight, chosen when decode ran here: F32 8 (+5% over 4, interleaved A/B), 16-bit
+    // weights 4 (8 were 2% slower).
     constexpr int R = sizeof(T) == 4 ? 8 : 4;
     int64_t j = n0;
     for (; j + R <= n1; j += R)
