@@ -7,8 +7,8 @@
 # bench/cpu_vs_llama.py for the rows and how the machine limits are computed).
 #   usage: bench/cpu_vs_llama.sh [--quick] [--rounds R] [--threads T] [--json-out FILE]
 #   env:   BUILD (default build/release), WORK (default ${TMPDIR:-/tmp}/gavel-cpu-vs-llama)
-# The default run (3 rounds) takes about 7 minutes on 2 cores once the models exist (2 rounds took
-# 232 s of runs on 2026-12-04); making and converting them adds a few minutes the first time, with
+# The default run (3 rounds) takes about 7 minutes on 2 cores once the models exist (3 rounds took
+# 418 s of runs on 2026-12-04, with the read bandwidth measured again before each Qwen2 pair); making and converting them adds a few minutes the first time, with
 # ~8.5 GB of disk under WORK. --quick is a 1-round smoke run (BF16 and INT8).
 # Only missing binaries are built: after changing gavel, rebuild BUILD first.
 set -euo pipefail
