@@ -269,9 +269,12 @@ def main():
                 if job:
                     job()
 
+    def decode_bytes(row, side):
+        return row.gavel_bytes if side == "gavel" else row.llama_bytes
+
     def decode_fractions(row, side):
         """Each round's GB/s over the read bandwidth measured right before that round's runs."""
-        weight_bytes = row.gavel_bytes if side == "gavel" else row.llama_bytes
+        weight_bytes = decode_bytes(row, side)
         values = row.gavel if side == "gavel" else row.llama
         if not weight_bytes or not values or len(values) != len(row.mem):
             return None
@@ -290,7 +293,7 @@ def main():
         return per_s / 1e9 / limit
 
     def start_fraction(row, value, side):
-        weight_bytes = row.gavel_bytes if side == "gavel" else row.llama_bytes
+        weight_bytes = decode_bytes(row, side)
         return weight_bytes * value / 1e9 / limits["mem"] if value and weight_bytes and limits["mem"] else None
 
     mems = [m for row in rows for m in row.mem]

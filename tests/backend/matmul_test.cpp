@@ -179,16 +179,16 @@ TEST(LinearGroup, SameBitsAsOneCallPerWeight) {
 // from the line gives the bits an aligned x gives, for each dtype and the GEMV's row counts.
 TEST(LinearGemv, ActivationsOffTheCacheLineGiveTheSameBits) {
     ThreadPool pool(2);
-    const int64_t n = 29, k = 300;
+    constexpr int64_t n = 29, k = 300, max_m = 3;
     std::mt19937 rng(11);
     for (DType dtype : {DType::F32, DType::BF16, DType::F16}) {
         const Stored w = store(n * k, dtype, rng);
         const TensorView wv{dtype, {n, k}, w.bytes.data()};
-        for (int64_t m : {1, 2, 3}) {
+        for (int64_t m = 1; m <= max_m; ++m) {
             std::normal_distribution<float> dist(0.0f, 1.0f);
             std::vector<float> values(size_t(m * k));
             for (auto& v : values) v = dist(rng);
-            alignas(64) static float buffer[3 * 300 + 16];
+            alignas(64) static float buffer[max_m * k + 16];
             std::copy(values.begin(), values.end(), buffer);
             std::vector<float> aligned(size_t(m * n)), shifted(size_t(m * n));
             linear(pool, buffer, m, wv, nullptr, aligned.data());

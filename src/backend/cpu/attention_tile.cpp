@@ -9,6 +9,7 @@
 
 #include <immintrin.h>
 
+#include "backend/cpu/cache_line.hpp"
 #include "backend/cpu/simd_target.hpp"
 #include "core/cpu_features.hpp"
 
@@ -42,9 +43,8 @@ struct Scratch {
         const size_t rows = kTileRows;
         const size_t dd = size_t(d), dpad = (dd + 15) / 16 * 16;
         const size_t floats = 2 * dd * rows + size_t(kTileKeys + kMaxKeyPad) * rows + 4 * rows + dpad;
-        buffer.assign(floats + 16, 0.0f);
-        float* p = buffer.data();
-        p += (16 - (reinterpret_cast<uintptr_t>(p) / 4) % 16) % 16;  // 64-byte aligned
+        buffer.assign(floats + kCacheLineFloats, 0.0f);
+        float* p = cache_line_aligned(buffer.data());
         qt = p, p += dd * rows;
         ot = p, p += dd * rows;
         st = p, p += size_t(kTileKeys + kMaxKeyPad) * rows;

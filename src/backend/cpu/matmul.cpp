@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "backend/cpu/cache_line.hpp"
 #include "backend/cpu/matmul_kernels.hpp"
 #include "backend/cpu/quantize.hpp"
 #include "backend/cpu/simd_target.hpp"
@@ -158,11 +159,10 @@ void linear(ThreadPool& pool, const float* x, int64_t m, std::span<const LinearO
     // boundary (a plain heap vector, 16-byte aligned) splits those loads in two, and cost the
     // decode weight stream about a third of its speed in a test harness here. Copy such an x
     // (m x k floats, small) to a cache-line-aligned scratch first.
-    constexpr uintptr_t kLine = 64;
-    if (!gemm && k > 0 && reinterpret_cast<uintptr_t>(x) % kLine != 0) {
+    if (!gemm && k > 0 && !starts_cache_line(x)) {
         const size_t floats = size_t(m * k);
-        if (x_scratch.size() < floats + kLine / sizeof(float)) x_scratch.resize(floats + kLine / sizeof(float));
-        float* aligned = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(x_scratch.data()) + kLine - 1) & ~(kLine - 1));
+        if (x_scratch.size() < floats + kCacheLineFloats) x_scratch.resize(floats + kCacheLineFloats);
+        float* aligned = cache_line_aligned(x_scratch.data());
         std::copy(x, x + floats, aligned);
         x = aligned;
     }
