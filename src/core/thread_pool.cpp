@@ -28,6 +28,7 @@ ThreadPool::ThreadPool(size_t threads) {
     const size_t hardware = std::max(1u, std::thread::hardware_concurrency());
     if (threads == 0) threads = hardware;
     spin_ = threads <= hardware;
+    shares_ = std::make_unique<Share[]>(threads);
     for (size_t i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
 }
 
@@ -54,16 +55,31 @@ bool ThreadPool::spin_until(Pred pred) const {
     }
 }
 
+void ThreadPool::run_range(size_t begin, size_t end) {
+    try {
+        (*job_)(begin, end);
+    } catch (...) {
+        std::lock_guard lock(mutex_);
+        if (!error_) error_ = std::current_exception();
+    }
+}
+
 void ThreadPool::run_chunks(size_t index) {
-    // Static partition: thread i takes chunk i. Predictable and cache-friendly for ops.
-    size_t begin = index * job_chunk_;
-    size_t end = std::min(job_n_, begin + job_chunk_);
-    if (begin < end) {
-        try {
-            (*job_)(begin, end);
-        } catch (...) {
-            std::lock_guard lock(mutex_);
-            if (!error_) error_ = std::current_exception();
+    if (job_piece_ == 0) {
+        // Static partition: thread i takes chunk i. Predictable and cache-friendly for ops.
+        size_t begin = index * job_chunk_;
+        size_t end = std::min(job_n_, begin + job_chunk_);
+        if (begin < end) run_range(begin, end);
+        return;
+    }
+    // Own share first, front to back, then the others' in turn from where their owners are.
+    const size_t threads = size();
+    for (size_t o = 0; o < threads; ++o) {
+        Share& s = shares_[(index + o) % threads];
+        for (;;) {
+            const size_t begin = s.next.fetch_add(job_piece_, std::memory_order_relaxed);
+            if (begin >= s.end) break;
+            run_range(begin, std::min(s.end, begin + job_piece_));
         }
     }
 }
@@ -94,6 +110,28 @@ void ThreadPool::parallel_for(size_t n, const std::function<void(size_t, size_t)
         fn(0, n);
         return;
     }
+    job_piece_ = 0;
+    run(n, fn);
+}
+
+void ThreadPool::parallel_for_stealing(size_t n, size_t piece, const std::function<void(size_t, size_t)>& fn) {
+    if (n == 0) return;
+    piece = std::max<size_t>(1, piece);
+    if (workers_.empty() || n == 1) {
+        for (size_t b = 0; b < n; b += piece) fn(b, std::min(n, b + piece));
+        return;
+    }
+    // Every thread starts with a share, however small the job.
+    const size_t chunk = (n + size() - 1) / size();
+    job_piece_ = std::min(piece, chunk);
+    for (size_t i = 0; i < size(); ++i) {
+        shares_[i].end = std::min(n, (i + 1) * chunk);
+        shares_[i].next.store(std::min(n, i * chunk), std::memory_order_relaxed);
+    }
+    run(n, fn);
+}
+
+void ThreadPool::run(size_t n, const std::function<void(size_t, size_t)>& fn) {
     job_ = &fn;
     job_n_ = n;
     job_chunk_ = (n + size() - 1) / size();

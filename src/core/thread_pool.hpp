@@ -1,5 +1,6 @@
 // A fixed set of worker threads for data-parallel loops. One pool per process, created by the
-// CLI (--threads) and passed down; ops split their work with parallel_for.
+// CLI (--threads) and passed down; ops split their work with parallel_for (or, when the threads
+// may run at unequal speed, parallel_for_stealing).
 //
 // A decode step of a 7B model is a few hundred short parallel_for calls, so hand-off latency
 // matters: between calls, workers (and the caller, waiting for them) spin on an atomic for a
@@ -12,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -33,9 +35,18 @@ public:
     // thrown by a chunk is rethrown here. Not re-entrant: fn must not call parallel_for.
     void parallel_for(size_t n, const std::function<void(size_t, size_t)>& fn, size_t grain = 1);
 
+    // Like parallel_for with grain 1, for loops whose items may take unequal time on each thread
+    // (one thread slowed by the machine's other load, say): thread i still starts on the i-th
+    // contiguous share of [0, n), but runs it in pieces of `piece` items, and a thread that
+    // finishes its share takes the pieces left in the others' shares. fn is called on ranges of at
+    // most `piece` items, several times per thread.
+    void parallel_for_stealing(size_t n, size_t piece, const std::function<void(size_t, size_t)>& fn);
+
 private:
     void worker_loop(size_t index);
     void run_chunks(size_t index);
+    void run_range(size_t begin, size_t end);
+    void run(size_t n, const std::function<void(size_t, size_t)>& fn);  // hands the job out and waits
     // Spins until pred() holds or the spin budget is spent; true when pred() held.
     template <typename Pred>
     bool spin_until(Pred pred) const;
@@ -48,6 +59,14 @@ private:
     // see the new generation (acquire).
     const std::function<void(size_t, size_t)>* job_ = nullptr;
     size_t job_n_ = 0, job_chunk_ = 0;
+    size_t job_piece_ = 0;  // nonzero: parallel_for_stealing's piece size
+    // One claim cursor per thread's share, each on its own cache line so that owners do not
+    // contend until a thief arrives.
+    struct alignas(64) Share {
+        std::atomic<size_t> next{0};
+        size_t end = 0;
+    };
+    std::unique_ptr<Share[]> shares_;
     std::atomic<uint64_t> generation_{0};
     std::atomic<size_t> pending_{0};
     std::exception_ptr error_;  // guarded by mutex_
