@@ -164,6 +164,65 @@ TEST(EncoderAttentionTiled, SequenceWithNoKeysGetsZerosOthersDoNot) {
     EXPECT_LE(relative_error(out, reference_encoder(c.shape, c.input(), 0.3, c.mask.data())), 1e-5);
 }
 
+// ---- encoder attention on AVX512-BF16 dot products ----------------------------------------
+
+// The bf16 products round queries, keys, values and probabilities to bf16 (8 significant bits):
+// the output stays within a few parts in a thousand of the exact one, keeps the padding and thread
+// invariances of the f32 kernel, and differs from the f32 kernel's bits (so the path was taken).
+TEST(EncoderAttentionBf16, NearDoublePaddingAndThreadsDoNotChangeABit) {
+    if (!attention_bf16_supported()) GTEST_SKIP() << "this CPU has no AVX512-BF16";
+    const int64_t d = 64, heads = 2, width = heads * d;
+    const std::vector<int64_t> lengths = {1, 7, 300};  // odd key counts pad the last key pair
+    EncoderCase c = padded_batch(lengths, heads, d, 13);
+    const int64_t len = c.shape.q_len, n = c.shape.batch * len * width;
+    const float scale = 1.0f / std::sqrt(float(d));
+    ThreadPool p1(1), p3(3);
+    std::vector<float> out(static_cast<size_t>(n)), f32(static_cast<size_t>(n)), three(static_cast<size_t>(n));
+    encoder_attention(p1, c.shape, c.input(), scale, c.mask.data(), out.data(), AttentionPrecision::BF16);
+    encoder_attention(p1, c.shape, c.input(), scale, c.mask.data(), f32.data(), AttentionPrecision::F32);
+    encoder_attention(p3, c.shape, c.input(), scale, c.mask.data(), three.data(), AttentionPrecision::BF16);
+    const auto ref = reference_encoder(c.shape, c.input(), scale, c.mask.data());
+    EXPECT_LE(relative_error(out, ref), 6e-3);
+    EXPECT_LE(relative_error(f32, ref), 1e-5);
+    EXPECT_NE(out, f32);
+    EXPECT_EQ(out, three);
+    for (size_t b = 0; b < lengths.size(); ++b) {
+        const int64_t m = lengths[b];
+        AttentionInput in = c.input();
+        const int64_t offset = int64_t(b) * len * in.q_stride;
+        in.q += offset, in.k += offset, in.v += offset;
+        std::vector<float> alone(size_t(m * width));
+        encoder_attention(p1, {1, m, m, heads, d}, in, scale, nullptr, alone.data(), AttentionPrecision::BF16);
+        for (int64_t i = 0; i < m * width; ++i)
+            ASSERT_EQ(alone[size_t(i)], out[size_t(int64_t(b) * len * width + i)]) << "sequence " << b << " element " << i;
+    }
+}
+
+TEST(EncoderAttentionBf16, PeakedScoresAcrossManyTilesStayNearDouble) {
+    if (!attention_bf16_supported()) GTEST_SKIP() << "this CPU has no AVX512-BF16";
+    const AttentionShape s{1, 70, 700, 1, 32};
+    std::vector<float> q = random_values(size_t(s.q_len * 32), 35, 1.0f);
+    std::vector<float> k = random_values(size_t(s.kv_len * 32), 36, 1.0f), v = random_values(size_t(s.kv_len * 32), 37);
+    for (int64_t j = 0; j < s.kv_len; ++j)
+        for (int64_t i = 0; i < 32; ++i) k[size_t(j * 32 + i)] *= 0.3f + 2.0f * float(j) / float(s.kv_len);
+    AttentionInput in{q.data(), 32, k.data(), 32, v.data(), 32};
+    ThreadPool pool(2);
+    std::vector<float> out(size_t(s.q_len * 32));
+    encoder_attention(pool, s, in, 1.0f, nullptr, out.data(), AttentionPrecision::BF16);
+    // Logits up to ~60 rounded to bf16 move by up to ~0.2: the weights shift, not the scale.
+    EXPECT_LE(relative_error(out, reference_encoder(s, in, 1.0, nullptr)), 3e-2);
+}
+
+TEST(EncoderAttentionBf16, HeadDimNotAMultipleOf32StaysOnTheF32Kernel) {
+    EncoderCase c = padded_batch({40, 9}, 3, 16, 17);
+    const int64_t n = c.shape.batch * c.shape.q_len * c.shape.heads * c.shape.head_dim;
+    std::vector<float> asked(static_cast<size_t>(n)), f32(static_cast<size_t>(n));
+    ThreadPool pool(2);
+    encoder_attention(pool, c.shape, c.input(), 0.25f, c.mask.data(), asked.data(), AttentionPrecision::BF16);
+    encoder_attention(pool, c.shape, c.input(), 0.25f, c.mask.data(), f32.data(), AttentionPrecision::F32);
+    EXPECT_EQ(asked, f32);
+}
+
 // ---- causal attention over a KV cache ------------------------------------------------------
 
 struct CausalCase {

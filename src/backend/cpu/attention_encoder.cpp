@@ -9,8 +9,15 @@
 
 namespace gavel::cpu {
 
+namespace {
+std::atomic<AttentionPrecision> g_precision{AttentionPrecision::F32};
+}  // namespace
+
+void set_attention_precision(AttentionPrecision p) { g_precision = p; }
+AttentionPrecision attention_precision() { return g_precision; }
+
 void encoder_attention(ThreadPool& pool, const AttentionShape& s, const AttentionInput& in, float scale,
-                       const uint8_t* key_mask, float* out) {
+                       const uint8_t* key_mask, float* out, AttentionPrecision precision) {
     if (s.batch < 0 || s.q_len < 0 || s.kv_len < 0 || s.heads <= 0 || s.head_dim <= 0)
         fail("encoder_attention: bad shape batch {} q_len {} kv_len {} heads {} head_dim {}", s.batch, s.q_len,
              s.kv_len, s.heads, s.head_dim);
@@ -56,6 +63,7 @@ void encoder_attention(ThreadPool& pool, const AttentionShape& s, const Attentio
             tile.k_stride = in.k_stride;
             tile.v = in.v + b * s.kv_len * in.v_stride + h * d;
             tile.v_stride = in.v_stride;
+            tile.bf16 = precision == AttentionPrecision::BF16;
             if (key_mask) {
                 tile.key_index = allowed.data() + first[size_t(b)];
                 tile.key_end = first[size_t(b) + 1] - first[size_t(b)];
