@@ -8,7 +8,8 @@ Rows: Qwen2-0.5B shape prompt processing (pp512) and generation (tg128) in BF16,
 (gavel: the BF16 model with --weights int8, its matrices quantised at load to Q8_0-style blocks;
 llama.cpp: a Q8_0 GGUF of the same model, as convert_hf_to_gguf --outtype q8_0 writes it); the
 jina-embeddings-v3 encoder (full shape, BF16) on one input of 1024 and of 4096 tokens; and, gavel
-only, a JinaJudge pair (encoder + head) of 1024 tokens. For each: gavel and llama.cpp as mean ± sd
+only, a JinaJudge pair (encoder + head) of 1024 tokens, and of 1024 and 4096 tokens with the
+attention on bf16 dot products (--attention bf16). For each: gavel and llama.cpp as mean ± sd
 over the rounds, their ratio (> 1: gavel faster), and the fraction of this machine's limit each
 reaches, measured by bench/machine_peak:
   prefill / encode: GFLOP/s against the peak of the FMA units (F32), of AVX512-BF16 dot products
@@ -246,13 +247,18 @@ def main():
             row.llama.append(test["avg_ns"] / 1e9)
 
         jobs.append((gavel_jina, llama_jina, None))
-    pair = Row("JinaJudge BF16 pair 1024 (gavel only)", "s", "bf16", "encode", None)
-    rows.append(pair)
+    # The JinaJudge pair targets (gavel only): attention in f32 as in the rows above, and on
+    # AVX512-BF16 dot products (--attention bf16), which llama.cpp's encoder does not do.
+    for n, attention in ((1024, "f32"), (1024, "bf16"), (4096, "bf16")):
+        label = "" if attention == "f32" else ", bf16 attention"
+        pair = Row(f"JinaJudge BF16 pair {n}{label} (gavel only)", "s", "bf16", "encode", None)
+        rows.append(pair)
 
-    def gavel_pair():
-        pair.gavel.append(gavel_bench(args.gavel, judge, threads, ["--encode-tokens", "1024", "--matmul", args.gavel_matmul])["encode_s"])
+        def gavel_pair(pair=pair, n=n, attention=attention):
+            flags = ["--encode-tokens", str(n), "--matmul", args.gavel_matmul, "--attention", attention]
+            pair.gavel.append(gavel_bench(args.gavel, judge, threads, flags, n <= 1024)["encode_s"])
 
-    jobs.append((gavel_pair, None, None))
+        jobs.append((gavel_pair, None, None))
 
     def read_bandwidth():
         j = json.loads(run([args.machine_peak, "--threads", t, "--trials", "3", "--seconds", "0.3",
@@ -312,7 +318,7 @@ def main():
              f"{peak['cpu']} ({peak['isa']}); limits at {threads} threads: f32 FMA {limits['f32']} GFLOP/s, "
              f"BF16 dot {limits['bf16']} GFLOP/s, int8 dot {limits['int8']} GOP/s, memory read {limits['mem']} GB/s"
              + beside,
-             f"{'test':<38} {'gavel':>24} {'llama.cpp':>24} {'ratio':>6} {'gavel/limit':>11} {'llama/limit':>11}"]
+             f"{'test':<54} {'gavel':>24} {'llama.cpp':>24} {'ratio':>6} {'gavel/limit':>11} {'llama/limit':>11}"]
     summary = {"threads": threads, "rounds": rounds, "machine_peak": peak, "rows": []}
     for row in rows:
         gm, gs = mean_sd(row.gavel)
@@ -321,7 +327,7 @@ def main():
         if gm and lm:
             ratio = gm / lm if row.unit == "tok/s" else lm / gm
         gf, lf = fraction(row, gm, "gavel"), fraction(row, lm, "llama")
-        lines.append(f"{row.name:<38} {fmt(gm, gs, row.unit):>24} {fmt(lm, ls, row.unit):>24} "
+        lines.append(f"{row.name:<54} {fmt(gm, gs, row.unit):>24} {fmt(lm, ls, row.unit):>24} "
                      f"{'-' if ratio is None else f'{ratio:.2f}x':>6} {pct(gf):>11} {pct(lf):>11}")
         entry = {"test": row.name, "unit": row.unit, "gavel": row.gavel, "llama": row.llama, "ratio": ratio,
                  "gavel_fraction_of_limit": gf, "llama_fraction_of_limit": lf, "flops": row.work}
