@@ -247,7 +247,7 @@ int run_bench(int argc, char** argv) {
                "f32")
         .value("--attention", "PRECISION",
                "jina-embeddings-v3 / JinaJudge: f32: attention products in f32 (the default, as llama.cpp); bf16: "
-               "on AVX512-BF16 dot products where the CPU has them (about twice as fast, within a few parts in a thousand)",
+               "on AVX512-BF16 dot products where the CPU has them (twice the multiply rate, within a few parts in a thousand)",
                "f32")
         .value("--weights", "FORMAT", kWeightsHelp, "checkpoint")
         .flag("--json", "print one JSON object instead of the table")

@@ -41,7 +41,7 @@ struct AttentionTile {
     float* partial_sum = nullptr;
     // Both products on AVX512-BF16 dot products (queries, keys, values and probabilities rounded to
     // bf16, f32 softmax and accumulation), where the CPU has them and head_dim is a multiple of 32;
-    // f32 otherwise. About twice as fast; see attention_bf16_supported().
+    // f32 otherwise (see attention_bf16_supported()).
     bool bf16 = false;
 };
 
