@@ -139,19 +139,31 @@ TEST(EncoderAttentionTiled, CrossAttentionOfOneQueryOver200Keys) {
     EXPECT_LE(relative_error(out, reference_encoder(s, in, 0.125, mask.data())), 1e-5);
 }
 
+// Keys whose scores rise along the sequence: every tile raises the running max, so the
+// accumulator is rescaled many times; large logits (up to ~60) test the exp range. One head of 32
+// dims, 700 keys; seeds seed, seed + 1, seed + 2 for q, k, v.
+struct PeakedCase {
+    AttentionShape shape;
+    std::vector<float> q, k, v;
+    AttentionInput input() const { return {q.data(), 32, k.data(), 32, v.data(), 32}; }
+};
+
+PeakedCase peaked_case(int64_t queries, uint32_t seed) {
+    PeakedCase c{{1, queries, 700, 1, 32}, {}, {}, {}};
+    c.q = random_values(size_t(queries * 32), seed, 1.0f);
+    c.k = random_values(size_t(c.shape.kv_len * 32), seed + 1, 1.0f);
+    c.v = random_values(size_t(c.shape.kv_len * 32), seed + 2);
+    for (int64_t j = 0; j < c.shape.kv_len; ++j)
+        for (int64_t i = 0; i < 32; ++i) c.k[size_t(j * 32 + i)] *= 0.3f + 2.0f * float(j) / float(c.shape.kv_len);
+    return c;
+}
+
 TEST(EncoderAttentionTiled, PeakedScoresThatGrowAcrossTilesStayAccurate) {
-    // Keys whose scores rise along the sequence: every tile raises the running max, so the
-    // accumulator is rescaled many times; large logits (up to ~60) test the exp range.
-    const AttentionShape s{1, 5, 700, 1, 32};
-    std::vector<float> q = random_values(size_t(s.q_len * 32), 31, 1.0f);
-    std::vector<float> k = random_values(size_t(s.kv_len * 32), 32, 1.0f), v = random_values(size_t(s.kv_len * 32), 33);
-    for (int64_t j = 0; j < s.kv_len; ++j)
-        for (int64_t i = 0; i < 32; ++i) k[size_t(j * 32 + i)] *= 0.3f + 2.0f * float(j) / float(s.kv_len);
-    AttentionInput in{q.data(), 32, k.data(), 32, v.data(), 32};
+    const PeakedCase c = peaked_case(5, 31);
     ThreadPool pool(2);
-    std::vector<float> out(size_t(s.q_len * 32));
-    encoder_attention(pool, s, in, 1.0f, nullptr, out.data());
-    EXPECT_LE(relative_error(out, reference_encoder(s, in, 1.0, nullptr)), 1e-5);
+    std::vector<float> out(size_t(c.shape.q_len * 32));
+    encoder_attention(pool, c.shape, c.input(), 1.0f, nullptr, out.data());
+    EXPECT_LE(relative_error(out, reference_encoder(c.shape, c.input(), 1.0, nullptr)), 1e-5);
 }
 
 TEST(EncoderAttentionTiled, SequenceWithNoKeysGetsZerosOthersDoNot) {
@@ -200,17 +212,12 @@ TEST(EncoderAttentionBf16, NearDoublePaddingAndThreadsDoNotChangeABit) {
 
 TEST(EncoderAttentionBf16, PeakedScoresAcrossManyTilesStayNearDouble) {
     if (!attention_bf16_supported()) GTEST_SKIP() << "this CPU has no AVX512-BF16";
-    const AttentionShape s{1, 70, 700, 1, 32};
-    std::vector<float> q = random_values(size_t(s.q_len * 32), 35, 1.0f);
-    std::vector<float> k = random_values(size_t(s.kv_len * 32), 36, 1.0f), v = random_values(size_t(s.kv_len * 32), 37);
-    for (int64_t j = 0; j < s.kv_len; ++j)
-        for (int64_t i = 0; i < 32; ++i) k[size_t(j * 32 + i)] *= 0.3f + 2.0f * float(j) / float(s.kv_len);
-    AttentionInput in{q.data(), 32, k.data(), 32, v.data(), 32};
+    const PeakedCase c = peaked_case(70, 35);
     ThreadPool pool(2);
-    std::vector<float> out(size_t(s.q_len * 32));
-    encoder_attention(pool, s, in, 1.0f, nullptr, out.data(), AttentionPrecision::BF16);
+    std::vector<float> out(size_t(c.shape.q_len * 32));
+    encoder_attention(pool, c.shape, c.input(), 1.0f, nullptr, out.data(), AttentionPrecision::BF16);
     // Logits up to ~60 rounded to bf16 move by up to ~0.2: the weights shift, not the scale.
-    EXPECT_LE(relative_error(out, reference_encoder(s, in, 1.0, nullptr)), 3e-2);
+    EXPECT_LE(relative_error(out, reference_encoder(c.shape, c.input(), 1.0, nullptr)), 3e-2);
 }
 
 TEST(EncoderAttentionBf16, HeadDimNotAMultipleOf32StaysOnTheF32Kernel) {

@@ -113,56 +113,35 @@ GAVEL_INLINE __m512i pair_lanes(__m512 lo, __m512 hi) {
     return _mm512_or_si512(l, _mm512_slli_epi32(h, 16));
 }
 
-// st[j][rows] = sum_p kb[j][p] . qt2[p][rows] for NR row vectors x NJ keys.
-template <int NR, int NJ>
-GAVEL_INLINE void score_block(const uint32_t* qt2, const uint32_t* kb, int64_t pairs, float* st) {
-    __m512 acc[NJ][NR];
+// Both products' micro-kernel, NA outputs x NR row vectors of pair dot products:
+//   out[a][rows] (+)= sum_p bcast[a * a_stride + p * p_stride] . lanes[p][rows]
+// scores: a = key, bcast = the keys' pairs along head_dim, lanes = the queries' (out starts at 0);
+// values: a = head dim, bcast = the values' pairs along keys, lanes = the probabilities' (out
+// accumulates into Ot).
+template <int NR, int NA>
+GAVEL_INLINE void pair_dot_block(const uint32_t* lanes, const uint32_t* bcast, int64_t a_stride, int64_t p_stride,
+                                 int64_t pairs, float* out, bool accumulate) {
+    __m512 acc[NA][NR];
 #pragma GCC unroll 16
-    for (int j = 0; j < NJ; ++j)
+    for (int a = 0; a < NA; ++a)
 #pragma GCC unroll 16
-        for (int r = 0; r < NR; ++r) acc[j][r] = _mm512_setzero_ps();
+        for (int r = 0; r < NR; ++r)
+            acc[a][r] = accumulate ? _mm512_load_ps(out + a * kTileRows + r * 16) : _mm512_setzero_ps();
     for (int64_t p = 0; p < pairs; ++p) {
-        __m512bh q[NR];
+        __m512bh x[NR];
 #pragma GCC unroll 16
-        for (int r = 0; r < NR; ++r) q[r] = (__m512bh)_mm512_load_si512(qt2 + p * kTileRows + r * 16);
+        for (int r = 0; r < NR; ++r) x[r] = (__m512bh)_mm512_load_si512(lanes + p * kTileRows + r * 16);
 #pragma GCC unroll 16
-        for (int j = 0; j < NJ; ++j) {
-            const __m512bh k = (__m512bh)_mm512_set1_epi32(int(kb[j * pairs + p]));
+        for (int a = 0; a < NA; ++a) {
+            const __m512bh b = (__m512bh)_mm512_set1_epi32(int(bcast[a * a_stride + p * p_stride]));
 #pragma GCC unroll 16
-            for (int r = 0; r < NR; ++r) acc[j][r] = _mm512_dpbf16_ps(acc[j][r], q[r], k);
+            for (int r = 0; r < NR; ++r) acc[a][r] = _mm512_dpbf16_ps(acc[a][r], x[r], b);
         }
     }
 #pragma GCC unroll 16
-    for (int j = 0; j < NJ; ++j)
+    for (int a = 0; a < NA; ++a)
 #pragma GCC unroll 16
-        for (int r = 0; r < NR; ++r) _mm512_store_ps(st + j * kTileRows + r * 16, acc[j][r]);
-}
-
-// ot[dd][rows] += sum_jp vb[jp][dd0 + dd] . pb[jp][rows] for ND dims x NR row vectors.
-template <int NR, int ND>
-GAVEL_INLINE void value_block(float* ot, const uint32_t* pb, const uint32_t* vb, int64_t d, int64_t dd0,
-                              int64_t pairs) {
-    __m512 acc[ND][NR];
-#pragma GCC unroll 16
-    for (int dd = 0; dd < ND; ++dd)
-#pragma GCC unroll 16
-        for (int r = 0; r < NR; ++r) acc[dd][r] = _mm512_load_ps(ot + dd * kTileRows + r * 16);
-    for (int64_t jp = 0; jp < pairs; ++jp) {
-        __m512bh p[NR];
-#pragma GCC unroll 16
-        for (int r = 0; r < NR; ++r) p[r] = (__m512bh)_mm512_load_si512(pb + jp * kTileRows + r * 16);
-        const uint32_t* vrow = vb + jp * d + dd0;
-#pragma GCC unroll 16
-        for (int dd = 0; dd < ND; ++dd) {
-            const __m512bh b = (__m512bh)_mm512_set1_epi32(int(vrow[dd]));
-#pragma GCC unroll 16
-            for (int r = 0; r < NR; ++r) acc[dd][r] = _mm512_dpbf16_ps(acc[dd][r], p[r], b);
-        }
-    }
-#pragma GCC unroll 16
-    for (int dd = 0; dd < ND; ++dd)
-#pragma GCC unroll 16
-        for (int r = 0; r < NR; ++r) _mm512_store_ps(ot + dd * kTileRows + r * 16, acc[dd][r]);
+        for (int r = 0; r < NR; ++r) _mm512_store_ps(out + a * kTileRows + r * 16, acc[a][r]);
 }
 
 struct Bf16Products {
@@ -196,10 +175,12 @@ struct Bf16Products {
         int rv = 0;
         for (; rv + SR <= rv_count; rv += SR)
             for (int j = 0; j < nk_pad; j += SJ)
-                score_block<SR, SJ>(s.qt2 + rv * 16, s.kb + j * pairs, pairs, s.st + j * kTileRows + rv * 16);
+                pair_dot_block<SR, SJ>(s.qt2 + rv * 16, s.kb + j * pairs, pairs, 1, pairs, s.st + j * kTileRows + rv * 16,
+                                       false);
         for (; rv < rv_count; ++rv)
             for (int j = 0; j < nk_pad; j += SJ)
-                score_block<1, SJ>(s.qt2 + rv * 16, s.kb + j * pairs, pairs, s.st + j * kTileRows + rv * 16);
+                pair_dot_block<1, SJ>(s.qt2 + rv * 16, s.kb + j * pairs, pairs, 1, pairs, s.st + j * kTileRows + rv * 16,
+                                      false);
     }
     static void values(Scratch& s, int rv_count, int nk, int64_t d) {
         constexpr int VR = Isa::kValueRows, VD = Isa::kValueDims;
@@ -214,10 +195,10 @@ struct Bf16Products {
         int rv = 0;
         for (; rv + VR <= rv_count; rv += VR)
             for (int64_t dd = 0; dd < d; dd += VD)
-                value_block<VR, VD>(s.ot + dd * kTileRows + rv * 16, s.pb + rv * 16, s.vb, d, dd, pairs);
+                pair_dot_block<VR, VD>(s.pb + rv * 16, s.vb + dd, 1, d, pairs, s.ot + dd * kTileRows + rv * 16, true);
         for (; rv < rv_count; ++rv)
             for (int64_t dd = 0; dd < d; dd += VD)
-                value_block<1, VD>(s.ot + dd * kTileRows + rv * 16, s.pb + rv * 16, s.vb, d, dd, pairs);
+                pair_dot_block<1, VD>(s.pb + rv * 16, s.vb + dd, 1, d, pairs, s.ot + dd * kTileRows + rv * 16, true);
     }
 };
 
