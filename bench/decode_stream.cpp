@@ -132,9 +132,8 @@ int main(int argc, char** argv) {
     calls.push_back({{vocab, hidden}});
 
     const DType stored = weights == "f32" ? DType::F32 : DType::BF16;
-    auto matrix_bytes = [&](int64_t n, int64_t k) {
-        return weights == "int8" ? cpu::q8_0_bytes(n, k) : size_t(n * k) * dtype_size(stored);
-    };
+    const DType read = weights == "int8" ? DType::Q8_0 : stored;  // what linear() reads
+    auto matrix_bytes = [read](int64_t n, int64_t k) { return cpu::matrix_bytes(read, n, k); };
     size_t total = 0, matrices = 0;
     for (const auto& call : calls)
         for (auto [n, k] : call) {
@@ -177,7 +176,7 @@ int main(int argc, char** argv) {
                 const auto q = cpu::quantize_q8_0(pool, TensorView{DType::F32, {n, k}, f32.data()}, "decode_stream");
                 std::memcpy(at, q.data(), bytes);
             }
-            p.w.push_back(TensorView{weights == "int8" ? DType::Q8_0 : stored, {n, k}, at});
+            p.w.push_back(TensorView{read, {n, k}, at});
             p.bytes += bytes;
             offset += (bytes + 63) & ~size_t(63);
         }

@@ -145,7 +145,7 @@ void run_linear(benchmark::State& state, Impl impl, DType dtype, int64_t m, int6
     cpu::set_matmul_precision(cpu::MatmulPrecision::F32);
     const double it = double(state.iterations());
     state.counters["GFLOP/s"] = benchmark::Counter(it * 2.0 * double(m * n * k) * 1e-9, benchmark::Counter::kIsRate);
-    const double bytes = dtype == DType::Q8_0 ? double(cpu::q8_0_bytes(n, k)) : double(n * k) * double(dtype_size(dtype));
+    const double bytes = double(cpu::matrix_bytes(dtype, n, k));
     state.counters["GB/s"] = benchmark::Counter(it * bytes * 1e-9, benchmark::Counter::kIsRate);
 }
 

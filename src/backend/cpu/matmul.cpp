@@ -271,9 +271,7 @@ void linear(ThreadPool& pool, const float* x, int64_t m, std::span<const LinearO
     // (piece sizes 64 KiB to 1 MiB within noise of each other). bench/decode_stream.cpp reads the
     // same stream with a plain sum split this way: as fast as one sum over all the weights.
     size_t weight_bytes = 0;
-    for (const Part& p : todo)
-        weight_bytes += p.args.wdtype == DType::Q8_0 ? q8_0_bytes(p.args.n, k)
-                                                      : size_t(p.args.n * k) * dtype_size(p.args.wdtype);
+    for (const Part& p : todo) weight_bytes += matrix_bytes(p.args.wdtype, p.args.n, k);
     const size_t piece = std::max<size_t>(1, kStealPieceBytes * size_t(units) / std::max<size_t>(1, weight_bytes));
     pool.parallel_for_stealing(size_t(units), piece, run);
 }

@@ -88,6 +88,10 @@ std::optional<WeightFormat> weight_format_from_name(std::string_view name) {
 
 size_t q8_0_bytes(int64_t n, int64_t k) { return size_t(groups_of(n)) * size_t(blocks_of(k)) * size_t(kQ8BlockBytes); }
 
+size_t matrix_bytes(DType dtype, int64_t n, int64_t k) {
+    return dtype == DType::Q8_0 ? q8_0_bytes(n, k) : size_t(n * k) * dtype_size(dtype);
+}
+
 std::vector<uint8_t> quantize_q8_0(ThreadPool& pool, const TensorView& w, std::string_view name,
                                    const std::function<void(const TensorView&)>& done) {
     if (w.rank() != 2) fail("int8 weights: '{}' must be 2-D, got shape {}", name, shape_string(w.shape));

@@ -42,6 +42,8 @@ inline constexpr int64_t q8_value_offset(int64_t r, int64_t t) {
 
 // Bytes of a Q8_0 matrix of n x k weights.
 size_t q8_0_bytes(int64_t n, int64_t k);
+// Bytes of an n x k weight matrix stored as `dtype` (Q8_0: q8_0_bytes; others: n * k elements).
+size_t matrix_bytes(DType dtype, int64_t n, int64_t k);
 
 // Quantises the 2-D float (F32, BF16, F16) weight `w` [n, k]; `name` goes into errors (a weight
 // with a non-finite value, or one whose scale overflows f16, is refused). Threaded over row groups,
