@@ -100,12 +100,32 @@ inline uint32_t load_pair(const uint16_t* p) {
     return v;
 }
 
+// panel[q * kNR + c] = the pair w[j0 + c, k0 + 2q .. 2q + 1] for c < nc, 0 beyond: blocks of 16
+// columns x 16 pairs are loaded a line per column and transposed in registers as 32-bit lanes,
+// the rest pair by pair.
 inline void pack_panel(const uint16_t* w, int64_t k, int64_t j0, int64_t nc, int64_t k0, int64_t kc, uint32_t* panel) {
     const int64_t pairs = (kc + 1) / 2, full = kc / 2;
-    for (int64_t c = 0; c < nc; ++c) {
+    int64_t c = 0;
+    for (; c + 16 <= nc; c += 16) {
+        const uint16_t* src = w + (j0 + c) * k + k0;
+        int64_t q = 0;
+        for (; q + 16 <= full; q += 16) {
+            __m512 v[16];
+#pragma GCC unroll 16
+            for (int r = 0; r < 16; ++r) v[r] = _mm512_castsi512_ps(_mm512_loadu_si512(src + r * k + 2 * q));
+            avx512::Ops::transpose(v);
+#pragma GCC unroll 16
+            for (int r = 0; r < 16; ++r) _mm512_storeu_ps(reinterpret_cast<float*>(panel + (q + r) * kNR + c), v[r]);
+        }
+        for (int r = 0; r < 16; ++r)
+            for (int64_t t = q; t < full; ++t) panel[t * kNR + c + r] = load_pair(src + r * k + 2 * t);
+        if (full < pairs)  // odd tail: the high half is zero
+            for (int r = 0; r < 16; ++r) panel[full * kNR + c + r] = src[r * k + 2 * full];
+    }
+    for (; c < nc; ++c) {
         const uint16_t* src = w + (j0 + c) * k + k0;
         for (int64_t q = 0; q < full; ++q) panel[q * kNR + c] = load_pair(src + 2 * q);
-        if (full < pairs) panel[full * kNR + c] = src[2 * full];  // odd tail: the high half is zero
+        if (full < pairs) panel[full * kNR + c] = src[2 * full];
     }
     for (int64_t c = nc; c < kNR; ++c)
         for (int64_t q = 0; q < pairs; ++q) panel[q * kNR + c] = 0;
