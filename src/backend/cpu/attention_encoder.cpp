@@ -40,43 +40,85 @@ void encoder_attention(ThreadPool& pool, const AttentionShape& s, const Attentio
         }
     }
 
-    // Work items: (sequence, head, block of up to kTileRows queries); threads take them in turn.
-    const int64_t blocks = (s.q_len + kTileRows - 1) / kTileRows;
-    const size_t items = size_t(s.batch * s.heads * blocks);
-    std::atomic<size_t> next{0};
-    pool.parallel_for(pool.size(), [&](size_t, size_t) {
-        const float* q[kTileRows];
-        float* o[kTileRows];
-        for (size_t item = next++; item < items; item = next++) {
-            const int64_t b = int64_t(item) / (s.heads * blocks);
-            const int64_t h = (int64_t(item) / blocks) % s.heads;
-            const int64_t t0 = (int64_t(item) % blocks) * kTileRows, t1 = std::min(s.q_len, t0 + kTileRows);
-            for (int64_t t = t0; t < t1; ++t) {
-                q[t - t0] = in.q + (b * s.q_len + t) * in.q_stride + h * d;
-                o[t - t0] = out + (b * s.q_len + t) * width + h * d;
-            }
-            AttentionTile tile;
-            tile.rows = int(t1 - t0);
-            tile.q = q;
-            tile.out = o;
-            tile.k = in.k + b * s.kv_len * in.k_stride + h * d;
-            tile.k_stride = in.k_stride;
-            tile.v = in.v + b * s.kv_len * in.v_stride + h * d;
-            tile.v_stride = in.v_stride;
-            tile.bf16 = precision == AttentionPrecision::BF16;
-            if (key_mask) {
-                tile.key_index = allowed.data() + first[size_t(b)];
-                tile.key_end = first[size_t(b) + 1] - first[size_t(b)];
-            } else {
-                tile.key_end = s.kv_len;
-            }
-            if (tile.key_end == 0) {
-                for (int i = 0; i < tile.rows; ++i) std::fill(o[i], o[i] + d, 0.0f);
-                continue;
-            }
-            attend_tile(tile, d, scale);
+    // The tile of (sequence b, head h): its keys and values, and the queries set per block.
+    auto key_tile = [&](int64_t b, int64_t h) {
+        AttentionTile tile;
+        tile.k = in.k + b * s.kv_len * in.k_stride + h * d;
+        tile.k_stride = in.k_stride;
+        tile.v = in.v + b * s.kv_len * in.v_stride + h * d;
+        tile.v_stride = in.v_stride;
+        tile.bf16 = precision == AttentionPrecision::BF16;
+        if (key_mask) {
+            tile.key_index = allowed.data() + first[size_t(b)];
+            tile.key_end = first[size_t(b) + 1] - first[size_t(b)];
+        } else {
+            tile.key_end = s.kv_len;
         }
-    });
+        return tile;
+    };
+
+    // BF16 with more than one block of queries: each sequence's keys and values are converted to
+    // bf16 once, every head in parallel, instead of once per block of queries (the 1024-token
+    // JinaJudge pair 3.5% faster). The buffers are kept per calling thread between calls.
+    const int64_t blocks = (s.q_len + kTileRows - 1) / kTileRows;
+    const bool convert_once =
+        precision == AttentionPrecision::BF16 && blocks > 1 && d % 32 == 0 && attention_bf16_supported();
+    thread_local std::vector<uint32_t> k_bf16, v_bf16;
+    const int64_t k_words = bf16_keys_words(s.kv_len, d), v_words = bf16_values_words(s.kv_len, d);
+    if (convert_once) {
+        if (k_bf16.size() < size_t(s.heads * k_words)) k_bf16.resize(size_t(s.heads * k_words));
+        if (v_bf16.size() < size_t(s.heads * v_words)) v_bf16.resize(size_t(s.heads * v_words));
+    }
+
+    // Work items of sequences [b0, b1): (sequence, head, block of up to kTileRows queries); threads
+    // take them in turn.
+    auto attend_sequences = [&](int64_t b0, int64_t b1) {
+        const size_t items = size_t((b1 - b0) * s.heads * blocks);
+        std::atomic<size_t> next{0};
+        const uint32_t* kb = k_bf16.data();  // the caller's thread_local, read by the workers
+        const uint32_t* vb = v_bf16.data();
+        pool.parallel_for(pool.size(), [&](size_t, size_t) {
+            const float* q[kTileRows];
+            float* o[kTileRows];
+            for (size_t item = next++; item < items; item = next++) {
+                const int64_t b = b0 + int64_t(item) / (s.heads * blocks);
+                const int64_t h = (int64_t(item) / blocks) % s.heads;
+                const int64_t t0 = (int64_t(item) % blocks) * kTileRows, t1 = std::min(s.q_len, t0 + kTileRows);
+                for (int64_t t = t0; t < t1; ++t) {
+                    q[t - t0] = in.q + (b * s.q_len + t) * in.q_stride + h * d;
+                    o[t - t0] = out + (b * s.q_len + t) * width + h * d;
+                }
+                AttentionTile tile = key_tile(b, h);
+                tile.rows = int(t1 - t0);
+                tile.q = q;
+                tile.out = o;
+                if (convert_once) {
+                    tile.k_bf16 = kb + h * k_words;
+                    tile.v_bf16 = vb + h * v_words;
+                }
+                if (tile.key_end == 0) {
+                    for (int i = 0; i < tile.rows; ++i) std::fill(o[i], o[i] + d, 0.0f);
+                    continue;
+                }
+                attend_tile(tile, d, scale);
+            }
+        });
+    };
+
+    if (!convert_once) {
+        attend_sequences(0, s.batch);
+        return;
+    }
+    for (int64_t b = 0; b < s.batch; ++b) {
+        uint32_t* kb = k_bf16.data();
+        uint32_t* vb = v_bf16.data();
+        pool.parallel_for(size_t(s.heads), [&](size_t h0, size_t h1) {
+            for (size_t h = h0; h < h1; ++h)
+                convert_keys_values_bf16(key_tile(b, int64_t(h)), d, kb + int64_t(h) * k_words,
+                                         vb + int64_t(h) * v_words);
+        });
+        attend_sequences(b, b + 1);
+    }
 }
 
 }  // namespace gavel::cpu

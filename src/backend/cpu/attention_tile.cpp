@@ -47,6 +47,8 @@ struct Scratch {
     uint32_t* pb = nullptr;    // [kTileKeys / 2][kTileRows]: probabilities, pairs of keys
     uint32_t* kb = nullptr;    // [kTileKeys + kMaxKeyPad][head_dim / 2]: a tile's keys in bf16
     uint32_t* vb = nullptr;    // [kTileKeys / 2][head_dim]: a tile's values, pairs of keys
+    const uint32_t* kt = nullptr;  // the tile's keys and values in bf16 as the products read them:
+    const uint32_t* vt = nullptr;  // kb / vb, or the caller's (AttentionTile::k_bf16 / v_bf16)
     const float* kp[kTileKeys + kMaxKeyPad];
     const float* vp[kTileKeys + kMaxKeyPad];
 
@@ -144,6 +146,28 @@ GAVEL_INLINE void pair_dot_block(const uint32_t* lanes, const uint32_t* bcast, i
         for (int r = 0; r < NR; ++r) _mm512_store_ps(out + a * kTileRows + r * 16, acc[a][r]);
 }
 
+// nk keys (rows kp[j]) in bf16, pairs along head_dim, then zero rows up to nk_pad: a key row in
+// bf16 is already its pairs.
+GAVEL_INLINE void keys_to_bf16(const float* const* kp, int nk, int nk_pad, int64_t d, uint32_t* kb) {
+    const int64_t pairs = d / 2;
+    for (int j = 0; j < nk; ++j)
+        for (int64_t dd = 0; dd < d; dd += 32)
+            _mm512_storeu_si512(kb + j * pairs + dd / 2,
+                                (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(kp[j] + dd + 16), _mm512_loadu_ps(kp[j] + dd)));
+    std::fill(kb + nk * pairs, kb + nk_pad * pairs, 0u);
+}
+
+// nk values (rows vp[j]) paired along keys: pair jp holds keys 2jp and 2jp + 1, an odd count's
+// last pair a zero second value (its probability is zero too).
+GAVEL_INLINE void values_to_bf16(const float* const* vp, int nk, int64_t d, const float* zero, uint32_t* vb) {
+    for (int jp = 0; jp < (nk + 1) / 2; ++jp) {
+        const float* a = vp[2 * jp];
+        const float* b = 2 * jp + 1 < nk ? vp[2 * jp + 1] : zero;
+        for (int64_t dd = 0; dd < d; dd += 16)
+            _mm512_storeu_si512(vb + jp * d + dd, pair_lanes(_mm512_loadu_ps(a + dd), _mm512_loadu_ps(b + dd)));
+    }
+}
+
 struct Bf16Products {
     static void begin(Scratch& s, int64_t d, int lanes) {
         for (int64_t p = 0; p < d / 2; ++p)
@@ -151,23 +175,18 @@ struct Bf16Products {
                 _mm512_store_si512(s.qt2 + p * kTileRows + i, pair_lanes(_mm512_load_ps(s.qt + 2 * p * kTileRows + i),
                                                                          _mm512_load_ps(s.qt + (2 * p + 1) * kTileRows + i)));
     }
-    static void load_tile(Scratch& s, int64_t d, int nk, int nk_pad) {
-        const int64_t pairs = d / 2;
-        // A key row in bf16 is already its pairs along head_dim; padding keys are zero.
-        for (int j = 0; j < nk; ++j)
-            for (int64_t dd = 0; dd < d; dd += 32)
-                _mm512_storeu_si512(s.kb + j * pairs + dd / 2,
-                                    (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(s.kp[j] + dd + 16),
-                                                                 _mm512_loadu_ps(s.kp[j] + dd)));
-        std::fill(s.kb + nk * pairs, s.kb + nk_pad * pairs, 0u);
-        // Values paired along keys; an odd tile's last pair has a zero second value (and its
-        // probability is zero too).
-        for (int jp = 0; jp < (nk + 1) / 2; ++jp) {
-            const float* a = s.vp[2 * jp];
-            const float* b = 2 * jp + 1 < nk ? s.vp[2 * jp + 1] : s.zero;
-            for (int64_t dd = 0; dd < d; dd += 16)
-                _mm512_storeu_si512(s.vb + jp * d + dd, pair_lanes(_mm512_loadu_ps(a + dd), _mm512_loadu_ps(b + dd)));
+    // Points s.kt / s.vt at the tile's keys and values in bf16: the caller's converted ones where
+    // the tile has them, else converted here into s.kb / s.vb.
+    static void load_tile(Scratch& s, const AttentionTile& t, int64_t j0, int64_t d, int nk, int nk_pad) {
+        if (t.k_bf16) {
+            s.kt = t.k_bf16 + (j0 - t.key_begin) * (d / 2);
+            s.vt = t.v_bf16 + (j0 - t.key_begin) / 2 * d;
+            return;
         }
+        keys_to_bf16(s.kp, nk, nk_pad, d, s.kb);
+        values_to_bf16(s.vp, nk, d, s.zero, s.vb);
+        s.kt = s.kb;
+        s.vt = s.vb;
     }
     static void scores(Scratch& s, int rv_count, int nk_pad, int64_t d) {
         constexpr int SR = Isa::kScoreRows, SJ = Isa::kScoreKeys;
@@ -175,11 +194,11 @@ struct Bf16Products {
         int rv = 0;
         for (; rv + SR <= rv_count; rv += SR)
             for (int j = 0; j < nk_pad; j += SJ)
-                pair_dot_block<SR, SJ>(s.qt2 + rv * 16, s.kb + j * pairs, pairs, 1, pairs, s.st + j * kTileRows + rv * 16,
+                pair_dot_block<SR, SJ>(s.qt2 + rv * 16, s.kt + j * pairs, pairs, 1, pairs, s.st + j * kTileRows + rv * 16,
                                        false);
         for (; rv < rv_count; ++rv)
             for (int j = 0; j < nk_pad; j += SJ)
-                pair_dot_block<1, SJ>(s.qt2 + rv * 16, s.kb + j * pairs, pairs, 1, pairs, s.st + j * kTileRows + rv * 16,
+                pair_dot_block<1, SJ>(s.qt2 + rv * 16, s.kt + j * pairs, pairs, 1, pairs, s.st + j * kTileRows + rv * 16,
                                       false);
     }
     static void values(Scratch& s, int rv_count, int nk, int64_t d) {
@@ -195,14 +214,37 @@ struct Bf16Products {
         int rv = 0;
         for (; rv + VR <= rv_count; rv += VR)
             for (int64_t dd = 0; dd < d; dd += VD)
-                pair_dot_block<VR, VD>(s.pb + rv * 16, s.vb + dd, 1, d, pairs, s.ot + dd * kTileRows + rv * 16, true);
+                pair_dot_block<VR, VD>(s.pb + rv * 16, s.vt + dd, 1, d, pairs, s.ot + dd * kTileRows + rv * 16, true);
         for (; rv < rv_count; ++rv)
             for (int64_t dd = 0; dd < d; dd += VD)
-                pair_dot_block<1, VD>(s.pb + rv * 16, s.vb + dd, 1, d, pairs, s.ot + dd * kTileRows + rv * 16, true);
+                pair_dot_block<1, VD>(s.pb + rv * 16, s.vt + dd, 1, d, pairs, s.ot + dd * kTileRows + rv * 16, true);
     }
 };
 
 void run(const AttentionTile& t, int64_t d, float scale, Scratch& s) { attend<Isa, Bf16Products>(t, d, scale, s); }
+
+void convert(const AttentionTile& t, int64_t d, uint32_t* kb, uint32_t* vb) {
+    const float* zero_row = nullptr;
+    std::vector<float> zeros;
+    const float* kp[kTileKeys];
+    const float* vp[kTileKeys];
+    for (int64_t j0 = t.key_begin; j0 < t.key_end; j0 += kTileKeys) {
+        const int nk = int(std::min<int64_t>(kTileKeys, t.key_end - j0));
+        for (int j = 0; j < nk; ++j) {
+            const int64_t row = t.key_index ? t.key_index[j0 + j] : j0 + j;
+            kp[j] = t.k + row * t.k_stride;
+            vp[j] = t.v + row * t.v_stride;
+        }
+        if (nk % 2 && !zero_row) {
+            zeros.assign(size_t(d), 0.0f);
+            zero_row = zeros.data();
+        }
+        const int64_t done = j0 - t.key_begin;
+        const int nk_pad = j0 + nk == t.key_end ? int(bf16_keys_words(nk, d) / (d / 2)) : nk;
+        keys_to_bf16(kp, nk, nk_pad, d, kb + done * (d / 2));
+        values_to_bf16(vp, nk, d, zero_row, vb + done / 2 * d);
+    }
+}
 }  // namespace avx512_bf16
 GAVEL_SIMD_TARGET_POP
 
@@ -245,6 +287,15 @@ IsaLevel isa() {
 }
 
 }  // namespace
+
+int64_t bf16_keys_words(int64_t keys, int64_t head_dim) {
+    return (keys + kMaxKeyPad - 1) / kMaxKeyPad * kMaxKeyPad * (head_dim / 2);
+}
+int64_t bf16_values_words(int64_t keys, int64_t head_dim) { return (keys + 1) / 2 * head_dim; }
+
+void convert_keys_values_bf16(const AttentionTile& keys, int64_t head_dim, uint32_t* k_bf16, uint32_t* v_bf16) {
+    avx512_bf16::convert(keys, head_dim, k_bf16, v_bf16);
+}
 
 bool attention_bf16_supported() {
     const CpuFeatures& f = cpu_features();
