@@ -241,16 +241,9 @@ int run_bench(int argc, char** argv) {
         .value("--threads", "N", "worker threads (0: all cores)", "0")
         .value("--repetitions", "R", "timed runs of each test, after one warm-up run", "5")
         .flag("--no-warmup", "skip the warm-up run (as llama-bench's --no-warmup)")
-        .value("--matmul", "PRECISION",
-               "f32: activations stay f32 (exact, the default); bf16: BF16 weights multiply bf16-rounded "
-               "activations with AVX512-BF16 dot products where the CPU has them (as llama.cpp does for BF16 models)",
-               "f32")
-        .value("--attention", "PRECISION",
-               "jina-embeddings-v3 / JinaJudge: f32: attention products in f32 (the default, as llama.cpp); bf16: "
-               "on AVX512-BF16 dot products where the CPU has them (twice the multiply rate, within a few parts in a thousand)",
-               "f32")
-        .value("--weights", "FORMAT", kWeightsHelp, "checkpoint")
-        .flag("--json", "print one JSON object instead of the table")
+        .value("--weights", "FORMAT", kWeightsHelp, "checkpoint");
+    add_precision_options(opts, true);
+    opts.flag("--json", "print one JSON object instead of the table")
         .epilog("JSON keys: model, architecture, threads, repetitions, warmup, matmul, attention, weights, prompt_tokens,\n"
                 "gen_tokens, encode_tokens, prefill_tok_s, prefill_tok_s_sd, decode_tok_s, decode_tok_s_sd, encode_s, encode_s_sd (null where\n"
                 "the test does not apply), peak_rss_bytes (getrusage ru_maxrss), weight_bytes, parameters.");
@@ -260,12 +253,7 @@ int run_bench(int argc, char** argv) {
     if (threads < 0) throw UsageError{"--threads must not be negative"};
     const int64_t repetitions = positive_option(opts, "--repetitions");
     const bool warmup = !opts.has("--no-warmup");
-    const std::string matmul = opts.get("--matmul");
-    if (matmul == "bf16") cpu::set_matmul_precision(cpu::MatmulPrecision::BF16);
-    else if (matmul != "f32") throw UsageError{fmt::format("--matmul must be f32 or bf16, got '{}'", matmul)};
-    const std::string attention = opts.get("--attention");
-    if (attention == "bf16") cpu::set_attention_precision(cpu::AttentionPrecision::BF16);
-    else if (attention != "f32") throw UsageError{fmt::format("--attention must be f32 or bf16, got '{}'", attention)};
+    const auto [matmul, attention] = apply_precision_options(opts, true);
 
     const fs::path path = resolve_model_arg(opts.get("--model"));
     const fs::path dir = fs::is_directory(path) ? path : path.parent_path();

@@ -99,7 +99,9 @@ int run_embed(int argc, char** argv) {
         .value("--threads", "N", "worker threads (0: all cores)", "0")
         .value("--weights", "FORMAT", kWeightsHelp, "checkpoint")
         .flag("--quiet", "no progress bar");
+    add_precision_options(opts, true);
     opts.parse(argc, argv);
+    apply_precision_options(opts, true);
     for (const char* required : {"--model", "--input", "--output"})
         if (!opts.has(required)) throw UsageError{fmt::format("{} is required", required)};
 

@@ -97,9 +97,11 @@ int run_generate(int argc, char** argv) {
         .value("--weights", "FORMAT", kWeightsHelp, "checkpoint")
         .epilog("Sampling defaults come from the model's generation_config.json (as Hugging Face generate()\n"
                 "applies them), eos ids from its eos_token_id (else config.json's).");
+    add_precision_options(opts, false);
     add_generation_options(opts);
     opts.parse(argc, argv);
     if (!opts.has("--model")) throw UsageError{"--model is required"};
+    apply_precision_options(opts, false);
     const int sources = int(opts.has("--prompt")) + int(opts.has("--prompt-file")) + int(opts.has("--prompt-ids"));
     if (sources != 1) throw UsageError{"give the prompt with exactly one of --prompt, --prompt-file, --prompt-ids"};
     if (opts.has("--chat") && opts.has("--prompt-ids")) throw UsageError{"--chat needs a text prompt"};

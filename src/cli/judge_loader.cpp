@@ -106,10 +106,12 @@ void add_judge_options(Options& opts) {
                "Con-J prompt format: model-card (the model card's, default), repo-eval, dpo-training, data-sampling",
                "model-card")
         .value("--batch", "N", "sequences per forward pass (default: the judge's own choice)");
+    add_precision_options(opts, true);
     add_generation_options(opts);
 }
 
 LoadedJudge load_judge(const Options& opts, ThreadPool& pool) {
+    apply_precision_options(opts, true);
     const fs::path dir = resolve_model_arg(opts.get("--model"));
     if (!fs::is_directory(dir)) fail("{}: a judge is a model folder (config.json beside the weights)", dir.string());
     ModelConfig config = read_model_config(dir);

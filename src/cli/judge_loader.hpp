@@ -25,9 +25,10 @@ struct LoadedJudge {
 };
 
 // Declares the judge options (--model, --encoder, --weights, --format, --max-tokens, --truncate,
-// --batch and the generation options) on `opts`.
+// --batch, --matmul, --attention and the generation options) on `opts`.
 void add_judge_options(Options& opts);
-// Resolves --model (downloading into the Hugging Face cache if it is a repo id) and loads the judge.
+// Sets the precisions (--matmul, --attention), resolves --model (downloading into the Hugging Face
+// cache if it is a repo id) and loads the judge.
 LoadedJudge load_judge(const Options& opts, ThreadPool& pool);
 
 }  // namespace gavel::cli

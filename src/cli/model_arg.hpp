@@ -26,4 +26,15 @@ inline constexpr const char* kWeightsHelp =
     "small accuracy cost (bench/RESULTS.md)";
 cpu::WeightFormat weight_format_option(const Options& opts);
 
+// --matmul and --attention, for the commands that run a model: declares them on `opts` (--attention
+// only where the model may have an encoder: `encoder_attention`, the same in both calls), and sets
+// the process-wide precisions (cpu::set_matmul_precision, cpu::set_attention_precision) from them,
+// a usage error for anything but f32 or bf16. Returns the two names, as given ("f32" for an
+// undeclared --attention).
+void add_precision_options(Options& opts, bool encoder_attention);
+struct PrecisionNames {
+    std::string matmul, attention;
+};
+PrecisionNames apply_precision_options(const Options& opts, bool encoder_attention);
+
 }  // namespace gavel::cli

@@ -1,5 +1,6 @@
 #include "judge/con_j_judge.hpp"
 
+#include "backend/cpu/matmul.hpp"
 #include "core/error.hpp"
 
 namespace gavel {
@@ -30,6 +31,8 @@ Json ConJJudge::identity() const {
             {"max_new_tokens", options_.generation.max_new_tokens}};
     // 8-bit weights change what is generated: a resumed run must not mix them with exact ones.
     if (model_.weight_format() == cpu::WeightFormat::Int8) id["weights"] = "int8";
+    // So do bf16 products (--matmul bf16), where they are in effect.
+    if (cpu::matmul_bf16_in_effect()) id["matmul"] = "bf16";
     return id;
 }
 

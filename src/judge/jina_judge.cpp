@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cmath>
 
+#include "backend/cpu/attention_encoder.hpp"
+#include "backend/cpu/matmul.hpp"
 #include "core/error.hpp"
 #include "text/tokenizer.hpp"
 
@@ -70,6 +72,9 @@ Json JinaJudgeProtocol::identity() const {
     if (const auto& task = model_.encoder().task()) id["task"] = *task;
     // 8-bit weights move the logits a little: a resumed run must not mix them with exact ones.
     if (model_.encoder().weight_format() == cpu::WeightFormat::Int8) id["weights"] = "int8";
+    // So do bf16 products (--matmul bf16, --attention bf16), where they are in effect.
+    if (cpu::matmul_bf16_in_effect()) id["matmul"] = "bf16";
+    if (cpu::attention_bf16_in_effect(model_.encoder().config().head_dim())) id["attention"] = "bf16";
     return id;
 }
 

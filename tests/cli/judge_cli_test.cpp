@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "cli_run.hpp"
+#include "core/cpu_features.hpp"
 #include "core/json.hpp"
 #include <unistd.h>
 
@@ -113,6 +114,53 @@ TEST_F(JudgeCli, Int8WeightsWithBothJudges) {
                 for (size_t c = 0; c < 3; ++c) EXPECT_NEAR(p[c], e[c], 0.02) << "pair " << i << " game " << g;
             }
     }
+}
+
+// --matmul bf16 --attention bf16: every pair judged; the judge is marked with the bf16 products in
+// effect (none on a CPU without AVX512-BF16), and a resume without them is then refused; the
+// JinaJudge probabilities stay near the exact run's (the demo's judgments). A bad value is a usage error.
+TEST_F(JudgeCli, Bf16PrecisionWithBothJudges) {
+    ASSERT_EQ(demo_->status, 0) << demo_->err;
+    const bool bf16 = cpu_features().avx512_bf16;
+    for (const char* model : {"jina-judge-tiny", "qwen2-tiny"}) {
+        auto out = *dir_ / (std::string(model) + "-bf16.jsonl");
+        const std::vector<std::string> base = {"judge", "--model", (*dir_ / model).string(), "--input",
+                                               (*dir_ / "pairs.jsonl").string(), "--output", out.string(),
+                                               "--order", "both", "--max-new-tokens", "8", "--threads", "2"};
+        auto args = base;
+        args.insert(args.end(), {"--matmul", "bf16", "--attention", "bf16"});
+        auto r = run_gavel(args, *dir_);
+        ASSERT_EQ(r.status, 0) << model << ": " << r.err;
+        auto lines = read_jsonl(out);
+        ASSERT_EQ(lines.size(), 5u) << model;
+        const Json& id = lines[0]["judge"];
+        EXPECT_EQ(id.contains("matmul"), bf16) << id.dump();
+        if (bf16) {
+            EXPECT_EQ(id["matmul"], "bf16");
+        }
+        if (id.contains("attention")) {
+            EXPECT_TRUE(bf16 && std::string(model) == "jina-judge-tiny") << id.dump();
+        }
+        if (bf16) {
+            auto resume = run_gavel(base, *dir_);
+            EXPECT_EQ(resume.status, 1) << model;
+            EXPECT_NE(resume.err.find("written by another judge"), std::string::npos) << resume.err;
+        }
+        if (std::string(model) != "jina-judge-tiny") continue;
+        auto exact = read_jsonl(*dir_ / "judgments-jinajudge.jsonl");
+        for (size_t i = 0; i < lines.size(); ++i)
+            for (size_t g = 0; g < 2; ++g) {
+                auto p = lines[i]["games"][g]["probs"].get<std::vector<double>>();
+                auto e = exact[i]["games"][g]["probs"].get<std::vector<double>>();
+                for (size_t c = 0; c < 3; ++c) EXPECT_NEAR(p[c], e[c], 0.02) << "pair " << i << " game " << g;
+            }
+    }
+    auto bad = run_gavel({"judge", "--model", (*dir_ / "jina-judge-tiny").string(), "--input",
+                          (*dir_ / "pairs.jsonl").string(), "--output", (*dir_ / "never.jsonl").string(), "--matmul",
+                          "fp8"},
+                         *dir_);
+    EXPECT_EQ(bad.status, 2);
+    EXPECT_EQ(bad.err, "gavel judge: --matmul must be f32 or bf16, got 'fp8' (see 'gavel judge --help')\n");
 }
 
 TEST_F(JudgeCli, RerunResumesAndLimitStopsEarly) {

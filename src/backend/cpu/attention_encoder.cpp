@@ -16,6 +16,10 @@ std::atomic<AttentionPrecision> g_precision{AttentionPrecision::F32};
 void set_attention_precision(AttentionPrecision p) { g_precision = p; }
 AttentionPrecision attention_precision() { return g_precision; }
 
+bool attention_bf16_in_effect(int64_t head_dim) {
+    return g_precision == AttentionPrecision::BF16 && head_dim % 32 == 0 && attention_bf16_supported();
+}
+
 void encoder_attention(ThreadPool& pool, const AttentionShape& s, const AttentionInput& in, float scale,
                        const uint8_t* key_mask, float* out, AttentionPrecision precision) {
     if (s.batch < 0 || s.q_len < 0 || s.kv_len < 0 || s.heads <= 0 || s.head_dim <= 0)

@@ -16,6 +16,8 @@ namespace gavel::cpu {
 enum class AttentionPrecision { F32, BF16 };
 void set_attention_precision(AttentionPrecision p);  // process-wide: the default of every call
 AttentionPrecision attention_precision();
+// Whether encoder_attention's default takes the bf16 products for heads of head_dim now.
+bool attention_bf16_in_effect(int64_t head_dim);
 
 struct AttentionShape {
     int64_t batch = 1;     // independent sequences

@@ -100,6 +100,10 @@ const detail::KernelSet& kernel_set(MatmulIsa isa) {
 void set_matmul_precision(MatmulPrecision p) { g_precision = p; }
 MatmulPrecision matmul_precision() { return g_precision; }
 
+bool matmul_bf16_in_effect() {
+    return g_precision == MatmulPrecision::BF16 && kernel_set(matmul_isa()).gemm_bf16 != nullptr;
+}
+
 const char* matmul_isa_name(MatmulIsa isa) {
     switch (isa) {
         case MatmulIsa::Avx512: return "avx512";

@@ -35,6 +35,8 @@ void linear(ThreadPool& pool, const float* x, int64_t m, std::span<const LinearO
 enum class MatmulPrecision { F32, BF16 };
 void set_matmul_precision(MatmulPrecision p);  // process-wide
 MatmulPrecision matmul_precision();            // as set
+// Whether BF16 weights take the bf16 products now: BF16 precision set, on a CPU (and ISA) that has them.
+bool matmul_bf16_in_effect();
 
 // The instruction sets linear() has kernels for; the best the CPU (and GAVEL_CPU) allows is used.
 enum class MatmulIsa { Sse2, Avx2, Avx512 };
