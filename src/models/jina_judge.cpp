@@ -8,6 +8,7 @@
 #include "backend/cpu/norm.hpp"
 #include "core/error.hpp"
 #include "io/checkpoint.hpp"
+#include "models/scratch_buffers.hpp"
 
 namespace gavel {
 
@@ -82,17 +83,23 @@ std::vector<float> JinaJudgeHead::logits(ThreadPool& pool, const float* memory, 
     const int64_t D = hp_.d_model, H = hp_.num_heads, hd = D / H, n_mem = batch * seq_len;
     const float eps = hp_.layer_norm_eps;
 
-    std::vector<float> projected;
+    // The buffers over every memory token are kept per calling thread (scratch_buffers.hpp); the
+    // ones over the batch's single query position are small.
+    struct Buffers {
+        std::vector<float> projected, kv;
+    };
+    thread_local Buffers kept;
     const float* mem = memory;
     if (w_.projection_weight) {
-        projected.resize(size_t(n_mem * D));
+        auto& projected = at_least(kept.projected, size_t(n_mem * D));
         cpu::linear(pool, memory, n_mem, *w_.projection_weight, &*w_.projection_bias, projected.data());
         mem = projected.data();
     }
 
     // The learned query, one per sequence: the decoder's target has length 1.
     std::vector<float> x(size_t(batch * D)), y(size_t(batch * D)), t(size_t(batch * D)), q(size_t(batch * D));
-    std::vector<float> ffn(size_t(batch * hp_.ffn_dim)), kv(size_t(n_mem * 2 * D));
+    std::vector<float> ffn(size_t(batch * hp_.ffn_dim));
+    auto& kv = at_least(kept.kv, size_t(n_mem * 2 * D));
     cpu::to_f32(w_.query, x.data());
     for (int64_t b = 1; b < batch; ++b) std::copy_n(x.begin(), D, x.begin() + b * D);
 

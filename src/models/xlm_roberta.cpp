@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "io/checkpoint.hpp"
 #include "models/int8_weights.hpp"
+#include "models/scratch_buffers.hpp"
 
 namespace gavel {
 
@@ -273,24 +274,18 @@ std::vector<float> XlmRobertaEncoder::forward(ThreadPool& pool, const TokenBatch
     if (batch.seq_len > config_.max_position_embeddings)
         fail("encoder: a sequence of {} tokens is longer than max_position_embeddings {}", batch.seq_len,
              config_.max_position_embeddings);
-    // The activations besides x (returned) are kept per calling thread between calls: a judge calls
-    // forward once per batch, and fresh buffers cost page faults and zeroing every time (about 3% of
-    // a 1024-token JinaJudge pair). They hold the largest batch seen so far.
-    struct Workspace {
+    // x is returned; the other activations are kept per calling thread (scratch_buffers.hpp).
+    struct Buffers {
         std::vector<float> qkv, q, k, attn, y, ff;
     };
-    thread_local Workspace ws;
-    auto sized = [](std::vector<float>& v, int64_t size) -> std::vector<float>& {
-        if (v.size() < size_t(size)) v.resize(size_t(size));
-        return v;
-    };
+    thread_local Buffers kept;
     std::vector<float> x(size_t(n * D));
-    auto& qkv = sized(ws.qkv, n * 3 * D);
-    auto& q = sized(ws.q, n * D);
-    auto& k = sized(ws.k, n * D);
-    auto& attn = sized(ws.attn, n * D);
-    auto& y = sized(ws.y, n * D);
-    auto& ff = sized(ws.ff, n * ffn);
+    auto& qkv = at_least(kept.qkv, size_t(n * 3 * D));
+    auto& q = at_least(kept.q, size_t(n * D));
+    auto& k = at_least(kept.k, size_t(n * D));
+    auto& attn = at_least(kept.attn, size_t(n * D));
+    auto& y = at_least(kept.y, size_t(n * D));
+    auto& ff = at_least(kept.ff, size_t(n * ffn));
     std::vector<int32_t> positions(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) positions[size_t(i)] = int32_t(i % batch.seq_len);
 
