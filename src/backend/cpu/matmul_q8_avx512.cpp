@@ -32,10 +32,11 @@ inline int32_t load_quad(const int8_t* p) {
 
 // y[M rows, G groups of 16 columns] = x . w^T (+ bias) over all blocks: M x G int32 accumulators
 // per block, M x G f32 accumulators across blocks.
-// With `prefetch` (the decode GEMV), each block also fetches, into L1, the bytes kQ8Ahead past it in
-// each group: the hardware prefetcher stops at every 4 KiB page and ramps up again, too late for a
-// GEMV that reads each weight once. (Interleaved A/B of int8 decode on 2 threads: 3, 4 and 8 KiB
-// ahead within 2% of each other.)
+// With `prefetch` (the decode GEMV), each block also fetches the bytes kQ8Ahead past it in each
+// group, non-temporally as the f32/BF16 GEMV does (dot_row in matmul_kernel.inl): the hardware
+// prefetcher stops at every 4 KiB page and ramps up again, too late for a GEMV that reads each
+// weight once. (Interleaved A/B of int8 decode on 2 threads: 3, 4 and 8 KiB ahead within 2% of
+// each other; NTA rather than T0 +2%, within noise.)
 constexpr int64_t kQ8Ahead = 4096;
 template <int M, int G, bool prefetch = false>
 inline void tile(const LinearArgs& a, int64_t i0, int64_t g0, int64_t group_bytes) {
@@ -54,7 +55,7 @@ inline void tile(const LinearArgs& a, int64_t i0, int64_t g0, int64_t group_byte
             for (int g = 0; g < G; ++g)
 #pragma GCC unroll 16
                 for (int64_t l = 0; l < kLinesPerBlock; ++l)
-                    _mm_prefetch(reinterpret_cast<const char*>(blk + g * group_bytes) + kQ8Ahead + l * 64, _MM_HINT_T0);
+                    _mm_prefetch(reinterpret_cast<const char*>(blk + g * group_bytes) + kQ8Ahead + l * 64, _MM_HINT_NTA);
         __m512i acc[M][G];
 #pragma GCC unroll 8
         for (int i = 0; i < M; ++i) {
