@@ -292,7 +292,7 @@ int report_jina(const Args& args, const gavel::JinaJudgeConfig& config) {
     gavel::ThreadPool pool(args.threads);
     const Variant variant = variant_named(args.variant, true);
     const auto base = run_jina(args, config, encoder_config, tokenizer, kExact, pool, games);
-    const auto q8 = run_jina(args, config, encoder_config, tokenizer, variant, pool, games);
+    const auto varied = run_jina(args, config, encoder_config, tokenizer, variant, pool, games);
 
     double max_dl = 0, sum_dl = 0, max_dp = 0, sum_l = 0, sum_l2 = 0, game_margin = 0, pair_margin = 0;
     std::array<double, 3> class_sum{}, class_sum2{};
@@ -302,9 +302,9 @@ int report_jina(const Args& args, const gavel::JinaJudgeConfig& config) {
     std::array<std::array<float, 3>, 2> pair_probs{};  // [load][class], pair frame, summed over orders
     for (size_t g = 0; g < games.size(); ++g) {
         const auto& lb = *base[g].logits;
-        const auto& lq = *q8[g].logits;
+        const auto& lq = *varied[g].logits;
         const auto& pb = *base[g].probs;  // the judge's own softmax
-        const auto& pq = *q8[g].probs;
+        const auto& pq = *varied[g].probs;
         for (size_t c = 0; c < 3; ++c) {
             const double d = std::fabs(double(lq[c]) - double(lb[c]));
             max_dl = std::max(max_dl, d);
@@ -458,7 +458,7 @@ int report_qwen2(const Args& args, const gavel::Qwen2Config& config) {
     gavel::ThreadPool pool(args.threads);
     const Variant variant = variant_named(args.variant, false);
     const auto base = run_qwen2(args, kExact, pool, prompts);
-    const auto q8 = run_qwen2(args, variant, pool, prompts);
+    const auto varied = run_qwen2(args, variant, pool, prompts);
 
     double max_d = 0, sum_d = 0, sum_d2 = 0, sum_l2 = 0, sum_margin = 0;
     size_t values = 0, top1_agree = 0, full_agree = 0, diverged = 0;
@@ -466,7 +466,7 @@ int report_qwen2(const Args& args, const gavel::Qwen2Config& config) {
     Json detail = Json::array();
     for (size_t p = 0; p < pairs.size(); ++p) {
         const auto& lb = base[p].last_logits;
-        const auto& lq = q8[p].last_logits;
+        const auto& lq = varied[p].last_logits;
         double pair_max = 0, pair_d2 = 0, pair_l2 = 0;
         for (size_t i = 0; i < lb.size(); ++i) {
             const double d = double(lq[i]) - double(lb[i]);
@@ -483,9 +483,9 @@ int report_qwen2(const Args& args, const gavel::Qwen2Config& config) {
         std::vector<float> top(lb);
         std::partial_sort(top.begin(), top.begin() + 2, top.end(), std::greater<float>());
         sum_margin += double(top[0]) - double(top[1]);
-        const bool top1 = base[p].tokens[0] == q8[p].tokens[0];
+        const bool top1 = base[p].tokens[0] == varied[p].tokens[0];
         top1_agree += top1;
-        auto mismatch = std::mismatch(base[p].tokens.begin(), base[p].tokens.end(), q8[p].tokens.begin());
+        auto mismatch = std::mismatch(base[p].tokens.begin(), base[p].tokens.end(), varied[p].tokens.begin());
         const int64_t first_divergence = mismatch.first - base[p].tokens.begin();
         if (first_divergence == args.new_tokens) {
             ++full_agree;
@@ -502,7 +502,7 @@ int report_qwen2(const Args& args, const gavel::Qwen2Config& config) {
                           {"first_divergence", first_divergence == args.new_tokens ? Json(nullptr) : Json(first_divergence)},
                           {"tokens_checkpoint", base[p].tokens},
                           {"prompt_ids", prompts[p]},  // for peers: llama_logits, gavel generate --prompt-ids
-                          {"tokens_" + variant.name, q8[p].tokens}});
+                          {"tokens_" + variant.name, varied[p].tokens}});
     }
     const double rms_rel = std::sqrt(sum_d2 / sum_l2);
     const double rms_l = std::sqrt(sum_l2 / double(values));
