@@ -17,7 +17,7 @@ void set_attention_precision(AttentionPrecision p) { g_precision = p; }
 AttentionPrecision attention_precision() { return g_precision; }
 
 bool attention_bf16_in_effect(int64_t head_dim) {
-    return g_precision == AttentionPrecision::BF16 && head_dim % 32 == 0 && attention_bf16_supported();
+    return g_precision == AttentionPrecision::BF16 && attention_bf16_supported(head_dim);
 }
 
 void encoder_attention(ThreadPool& pool, const AttentionShape& s, const AttentionInput& in, float scale,
@@ -65,22 +65,21 @@ void encoder_attention(ThreadPool& pool, const AttentionShape& s, const Attentio
     // bf16 once, every head in parallel, instead of once per block of queries (the 1024-token
     // JinaJudge pair 3.5% faster). The buffers are kept per calling thread between calls.
     const int64_t blocks = (s.q_len + kTileRows - 1) / kTileRows;
-    const bool convert_once =
-        precision == AttentionPrecision::BF16 && blocks > 1 && d % 32 == 0 && attention_bf16_supported();
+    const bool convert_once = precision == AttentionPrecision::BF16 && blocks > 1 && attention_bf16_supported(d);
     thread_local std::vector<uint32_t> k_bf16, v_bf16;
     const int64_t k_words = bf16_keys_words(s.kv_len, d), v_words = bf16_values_words(s.kv_len, d);
     if (convert_once) {
         if (k_bf16.size() < size_t(s.heads * k_words)) k_bf16.resize(size_t(s.heads * k_words));
         if (v_bf16.size() < size_t(s.heads * v_words)) v_bf16.resize(size_t(s.heads * v_words));
     }
+    uint32_t* const kb = k_bf16.data();  // the caller's thread_local, as the workers must see it
+    uint32_t* const vb = v_bf16.data();
 
     // Work items of sequences [b0, b1): (sequence, head, block of up to kTileRows queries); threads
     // take them in turn.
     auto attend_sequences = [&](int64_t b0, int64_t b1) {
         const size_t items = size_t((b1 - b0) * s.heads * blocks);
         std::atomic<size_t> next{0};
-        const uint32_t* kb = k_bf16.data();  // the caller's thread_local, read by the workers
-        const uint32_t* vb = v_bf16.data();
         pool.parallel_for(pool.size(), [&](size_t, size_t) {
             const float* q[kTileRows];
             float* o[kTileRows];
@@ -114,8 +113,6 @@ void encoder_attention(ThreadPool& pool, const AttentionShape& s, const Attentio
         return;
     }
     for (int64_t b = 0; b < s.batch; ++b) {
-        uint32_t* kb = k_bf16.data();
-        uint32_t* vb = v_bf16.data();
         pool.parallel_for(size_t(s.heads), [&](size_t h0, size_t h1) {
             for (size_t h = h0; h < h1; ++h)
                 convert_keys_values_bf16(key_tile(b, int64_t(h)), d, kb + int64_t(h) * k_words,

@@ -100,12 +100,7 @@ GAVEL_SIMD_TARGET_POP
 // multiple of 32.
 GAVEL_SIMD_TARGET_PUSH("avx512f,avx512bw,avx512bf16,avx2,fma")
 namespace avx512_bf16 {
-struct Isa {
-    typedef float V __attribute__((vector_size(64)));
-    typedef int32_t VI __attribute__((vector_size(64)));
-    static constexpr int W = 16;
-    static constexpr int kScoreRows = 4, kScoreKeys = 4, kValueRows = 4, kValueDims = 4;
-};
+using Isa = avx512::Isa;  // the same vectors and blocking; only the products differ
 #include "backend/cpu/attention_tile_kernel.inc"
 
 // 16 lanes of (bf16(lo[i]), bf16(hi[i])) pairs.
@@ -297,16 +292,16 @@ void convert_keys_values_bf16(const AttentionTile& keys, int64_t head_dim, uint3
     avx512_bf16::convert(keys, head_dim, k_bf16, v_bf16);
 }
 
-bool attention_bf16_supported() {
+bool attention_bf16_supported(int64_t head_dim) {
     const CpuFeatures& f = cpu_features();
-    return isa() == IsaLevel::Avx512 && f.avx512bw && f.avx512_bf16;
+    return head_dim % 32 == 0 && isa() == IsaLevel::Avx512 && f.avx512bw && f.avx512_bf16;
 }
 
 void attend_tile(const AttentionTile& tile, int64_t head_dim, float scale) {
     if (tile.rows <= 0) return;
     thread_local Scratch scratch;
     scratch.reserve(head_dim);
-    if (tile.bf16 && head_dim % 32 == 0 && attention_bf16_supported()) {
+    if (tile.bf16 && attention_bf16_supported(head_dim)) {
         avx512_bf16::run(tile, head_dim, scale, scratch);
         return;
     }

@@ -40,8 +40,7 @@ struct AttentionTile {
     float* partial_max = nullptr;
     float* partial_sum = nullptr;
     // Both products on AVX512-BF16 dot products (queries, keys, values and probabilities rounded to
-    // bf16, f32 softmax and accumulation), where the CPU has them and head_dim is a multiple of 32;
-    // f32 otherwise (see attention_bf16_supported()).
+    // bf16, f32 softmax and accumulation), where attention_bf16_supported(head_dim); f32 otherwise.
     bool bf16 = false;
     // Optional, with bf16 (and only where it is honoured): the keys and values already converted by
     // convert_keys_values_bf16 for this tile's keys. Without them each tile converts its keys and
@@ -50,15 +49,16 @@ struct AttentionTile {
     const uint32_t* v_bf16 = nullptr;
 };
 
-// Whether attend_tile can honour AttentionTile::bf16 on this CPU (for head_dim a multiple of 32).
-bool attention_bf16_supported();
+// Whether attend_tile honours AttentionTile::bf16 for heads of head_dim on this CPU: AVX512-BF16
+// and head_dim a multiple of 32.
+bool attention_bf16_supported(int64_t head_dim);
 
 // The keys [key_begin, key_end) of `keys` (its k, k_stride, v, v_stride and key_index; the rest is
 // not read) in the layout of AttentionTile::k_bf16 and v_bf16, for a caller that runs several
 // blocks of queries against the same keys: k_bf16 gets bf16_keys_words(n, head_dim) words (pairs
 // along head_dim, zero rows padding the last tile) and v_bf16 bf16_values_words(n, head_dim)
 // (pairs of consecutive keys from key_begin), n = key_end - key_begin. Needs
-// attention_bf16_supported() and head_dim a multiple of 32.
+// attention_bf16_supported(head_dim).
 int64_t bf16_keys_words(int64_t keys, int64_t head_dim);
 int64_t bf16_values_words(int64_t keys, int64_t head_dim);
 void convert_keys_values_bf16(const AttentionTile& keys, int64_t head_dim, uint32_t* k_bf16, uint32_t* v_bf16);
