@@ -86,6 +86,24 @@ std::vector<double> reference_encoder(const AttentionShape& s, const AttentionIn
     return out;
 }
 
+// Each sequence of the padded batch `c`, run alone (its own rows of the fused buffer, no mask) at
+// `precision`, gives the bits the batch gave it in `out`.
+void expect_each_sequence_alone(const EncoderCase& c, const std::vector<int64_t>& lengths, ThreadPool& pool,
+                                float scale, const std::vector<float>& out, AttentionPrecision precision) {
+    const int64_t width = c.shape.heads * c.shape.head_dim, len = c.shape.q_len;
+    for (size_t b = 0; b < lengths.size(); ++b) {
+        const int64_t n = lengths[b];
+        AttentionInput in = c.input();
+        const int64_t offset = int64_t(b) * len * in.q_stride;
+        in.q += offset, in.k += offset, in.v += offset;
+        std::vector<float> alone(size_t(n * width));
+        encoder_attention(pool, {1, n, n, c.shape.heads, c.shape.head_dim}, in, scale, nullptr, alone.data(),
+                          precision);
+        for (int64_t i = 0; i < n * width; ++i)
+            ASSERT_EQ(alone[size_t(i)], out[size_t(int64_t(b) * len * width + i)]) << "sequence " << b << " element " << i;
+    }
+}
+
 class EncoderPadding : public ::testing::TestWithParam<int64_t> {};
 
 TEST_P(EncoderPadding, MatchesDoubleAndEachSequenceAloneBitForBit) {
@@ -100,17 +118,7 @@ TEST_P(EncoderPadding, MatchesDoubleAndEachSequenceAloneBitForBit) {
     auto ref = reference_encoder(c.shape, c.input(), scale, c.mask.data());
     EXPECT_LE(relative_error(out, ref), 1e-5);
 
-    // Sequence b alone (its own rows of the fused buffer, no mask) gives the same bits.
-    for (size_t b = 0; b < lengths.size(); ++b) {
-        const int64_t n = lengths[b];
-        AttentionInput in = c.input();
-        const int64_t offset = int64_t(b) * len * in.q_stride;
-        in.q += offset, in.k += offset, in.v += offset;
-        std::vector<float> alone(size_t(n * width));
-        encoder_attention(pool, {1, n, n, heads, d}, in, scale, nullptr, alone.data());
-        for (int64_t i = 0; i < n * width; ++i)
-            ASSERT_EQ(alone[size_t(i)], out[size_t(int64_t(b) * len * width + i)]) << "sequence " << b << " element " << i;
-    }
+    expect_each_sequence_alone(c, lengths, pool, scale, out, AttentionPrecision::F32);
 }
 
 INSTANTIATE_TEST_SUITE_P(HeadDims, EncoderPadding, ::testing::Values(64, 16));
@@ -182,7 +190,7 @@ TEST(EncoderAttentionTiled, SequenceWithNoKeysGetsZerosOthersDoNot) {
 // the output stays within a few parts in a thousand of the exact one, keeps the padding and thread
 // invariances of the f32 kernel, and differs from the f32 kernel's bits (so the path was taken).
 TEST(EncoderAttentionBf16, NearDoublePaddingAndThreadsDoNotChangeABit) {
-    if (!attention_bf16_supported()) GTEST_SKIP() << "this CPU has no AVX512-BF16";
+    if (!attention_bf16_supported(64)) GTEST_SKIP() << "this CPU has no AVX512-BF16";
     const int64_t d = 64, heads = 2, width = heads * d;
     const std::vector<int64_t> lengths = {1, 7, 300};  // odd key counts pad the last key pair
     EncoderCase c = padded_batch(lengths, heads, d, 13);
@@ -198,20 +206,11 @@ TEST(EncoderAttentionBf16, NearDoublePaddingAndThreadsDoNotChangeABit) {
     EXPECT_LE(relative_error(f32, ref), 1e-5);
     EXPECT_NE(out, f32);
     EXPECT_EQ(out, three);
-    for (size_t b = 0; b < lengths.size(); ++b) {
-        const int64_t m = lengths[b];
-        AttentionInput in = c.input();
-        const int64_t offset = int64_t(b) * len * in.q_stride;
-        in.q += offset, in.k += offset, in.v += offset;
-        std::vector<float> alone(size_t(m * width));
-        encoder_attention(p1, {1, m, m, heads, d}, in, scale, nullptr, alone.data(), AttentionPrecision::BF16);
-        for (int64_t i = 0; i < m * width; ++i)
-            ASSERT_EQ(alone[size_t(i)], out[size_t(int64_t(b) * len * width + i)]) << "sequence " << b << " element " << i;
-    }
+    expect_each_sequence_alone(c, lengths, p1, scale, out, AttentionPrecision::BF16);
 }
 
 TEST(EncoderAttentionBf16, PeakedScoresAcrossManyTilesStayNearDouble) {
-    if (!attention_bf16_supported()) GTEST_SKIP() << "this CPU has no AVX512-BF16";
+    if (!attention_bf16_supported(32)) GTEST_SKIP() << "this CPU has no AVX512-BF16";
     const PeakedCase c = peaked_case(70, 35);
     ThreadPool pool(2);
     std::vector<float> out(size_t(c.shape.q_len * 32));

@@ -21,6 +21,17 @@ std::vector<Json> read_jsonl(const std::filesystem::path& path) {
     return lines;
 }
 
+// Every game of the --order both judgments `lines` has the probabilities of `exact`'s to within `tolerance`.
+void expect_probs_near(const std::vector<Json>& lines, const std::vector<Json>& exact, double tolerance) {
+    ASSERT_EQ(lines.size(), exact.size());
+    for (size_t i = 0; i < lines.size(); ++i)
+        for (size_t g = 0; g < 2; ++g) {
+            auto p = lines[i]["games"][g]["probs"].get<std::vector<double>>();
+            auto e = exact[i]["games"][g]["probs"].get<std::vector<double>>();
+            for (size_t c = 0; c < 3; ++c) EXPECT_NEAR(p[c], e[c], tolerance) << "pair " << i << " game " << g;
+        }
+}
+
 class JudgeCli : public ::testing::Test {
 protected:
     // One demo run provides both tiny judges and the pairs for every test of the suite.
@@ -106,13 +117,7 @@ TEST_F(JudgeCli, Int8WeightsWithBothJudges) {
         EXPECT_EQ(resume.status, 1) << model;
         EXPECT_NE(resume.err.find("written by another judge"), std::string::npos) << resume.err;
         if (std::string(model) != "jina-judge-tiny") continue;
-        auto exact = read_jsonl(*dir_ / "judgments-jinajudge.jsonl");
-        for (size_t i = 0; i < lines.size(); ++i)
-            for (size_t g = 0; g < 2; ++g) {
-                auto p = lines[i]["games"][g]["probs"].get<std::vector<double>>();
-                auto e = exact[i]["games"][g]["probs"].get<std::vector<double>>();
-                for (size_t c = 0; c < 3; ++c) EXPECT_NEAR(p[c], e[c], 0.02) << "pair " << i << " game " << g;
-            }
+        expect_probs_near(lines, read_jsonl(*dir_ / "judgments-jinajudge.jsonl"), 0.02);
     }
 }
 
@@ -147,13 +152,7 @@ TEST_F(JudgeCli, Bf16PrecisionWithBothJudges) {
             EXPECT_NE(resume.err.find("written by another judge"), std::string::npos) << resume.err;
         }
         if (std::string(model) != "jina-judge-tiny") continue;
-        auto exact = read_jsonl(*dir_ / "judgments-jinajudge.jsonl");
-        for (size_t i = 0; i < lines.size(); ++i)
-            for (size_t g = 0; g < 2; ++g) {
-                auto p = lines[i]["games"][g]["probs"].get<std::vector<double>>();
-                auto e = exact[i]["games"][g]["probs"].get<std::vector<double>>();
-                for (size_t c = 0; c < 3; ++c) EXPECT_NEAR(p[c], e[c], 0.02) << "pair " << i << " game " << g;
-            }
+        expect_probs_near(lines, read_jsonl(*dir_ / "judgments-jinajudge.jsonl"), 0.02);
     }
     auto bad = run_gavel({"judge", "--model", (*dir_ / "jina-judge-tiny").string(), "--input",
                           (*dir_ / "pairs.jsonl").string(), "--output", (*dir_ / "never.jsonl").string(), "--matmul",
