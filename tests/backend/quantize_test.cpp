@@ -121,7 +121,7 @@ TEST_P(Q8Linear, MatchesTheDequantisedProductOnEveryPath) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, Q8Linear,
-                         ::testing::Values(Shape{1, 1, 1}, Shape{1, 16, 32}, Shape{1, 100, 33}, Shape{2, 37, 96},
+                         ::testing::Values(Shape{1, 1, 1}, Shape{1, 16, 32}, Shape{1, 100, 33}, Shape{1, 300, 64}, Shape{2, 37, 96},
                                            Shape{3, 64, 200}, Shape{4, 48, 64}, Shape{5, 33, 31}, Shape{9, 70, 130},
                                            Shape{17, 130, 257}),
                          [](const ::testing::TestParamInfo<Shape>& info) {

@@ -64,8 +64,10 @@ std::atomic<int> g_forced_isa{-1};
 // GEMV below this many activation rows, GEMM from it (measured in bench/matmul_bench.cpp).
 constexpr int64_t kGemmMinRows = 4;
 
-// A GEMV's work is handed out in pieces of about this many weight bytes (see linear()).
-constexpr size_t kStealPieceBytes = size_t(256) << 10;
+// A GEMV's work is handed out in pieces of about this many weight bytes (see linear()). Each piece
+// is read as several streams at once (gemv_streams): 1 MiB keeps them long enough for the
+// prefetchers to ramp up (BF16 decode +10% over 256 KiB with the streams, interleaved A/B).
+constexpr size_t kStealPieceBytes = size_t(1) << 20;
 
 MatmulIsa best_isa() {
     const CpuFeatures& f = cpu_features();
@@ -272,8 +274,9 @@ void linear(ThreadPool& pool, const float* x, int64_t m, std::span<const LinearO
     // slower for a while than the other, which then idled at the end of every product of the even
     // split: let it take over the rest of the slow share in pieces of about kStealPieceBytes of
     // weights. Interleaved A/B, Qwen2-0.5B decode on 2 threads: BF16 +9%, F32 +8%, int8 even
-    // (piece sizes 64 KiB to 1 MiB within noise of each other). bench/decode_stream.cpp reads the
-    // same stream with a plain sum split this way: as fast as one sum over all the weights.
+    // (with one stream per thread; piece sizes 64 KiB to 1 MiB were then within noise of each
+    // other). bench/decode_stream.cpp reads the same stream with a plain sum split this way: as
+    // fast as one sum over all the weights.
     size_t weight_bytes = 0;
     for (const Part& p : todo) weight_bytes += matrix_bytes(p.args.wdtype, p.args.n, k);
     const size_t piece = std::max<size_t>(1, kStealPieceBytes * size_t(units) / std::max<size_t>(1, weight_bytes));

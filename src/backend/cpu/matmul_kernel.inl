@@ -9,18 +9,22 @@
 // No includes here: the file sits inside a namespace.
 
 // Readers of one stored weight element / one vector of L of them, as f32.
+// kPrefetch: whether the decode GEMV (dot_streams) also prefetches the weights in software.
 struct WeightF32 {
     using T = float;
+    static constexpr bool kPrefetch = true;
     static float scalar(const T* p) { return *p; }
     static Ops::V vec(const T* p) { return Ops::load(p); }
 };
 struct WeightBF16 {
     using T = uint16_t;
+    static constexpr bool kPrefetch = false;
     static float scalar(const T* p) { return bf16_to_f32(*p); }
     static Ops::V vec(const T* p) { return Ops::load_bf16(p); }
 };
 struct WeightF16 {
     using T = uint16_t;
+    static constexpr bool kPrefetch = false;
     static float scalar(const T* p) { return f16_to_f32(*p); }
     static Ops::V vec(const T* p) { return Ops::load_f16(p); }
 };
@@ -82,58 +86,90 @@ inline void dot_rows(const float* x, int64_t m, int64_t k, const typename W::T* 
     }
 }
 
-// One activation row (decode) against one weight row at a time: each thread's rows are a single
-// sequential stream, four cache lines per step, each line fetched kRowAhead bytes ahead with a
-// software prefetch. The x loads beside the weight loads hold back the hardware prefetcher (a read
-// of the same stream without them ran at plain-read speed); the explicit prefetch makes up for
-// most of it. It is non-temporal (prefetchnta): the weights are read once, and a T0 prefetch put
-// them in every cache level beside x and the outputs. x should start on a cache line (linear()
-// copies it there when not): split x loads cost the stream about a third.
-// Whole-model decode against the R-row dot_tile, interleaved A/B on 2 threads: BF16 +4% at 1 KiB
-// ahead, a further +13% at 4 KiB (8 KiB: 4% below 4 KiB); F32 +5% once x was aligned. NTA rather
-// than T0: BF16 +6% (7 of 9 pairs faster), F32 even.
-constexpr int64_t kRowAhead = 4096;
-template <class W>
-inline float dot_row(const float* x, int64_t k, const typename W::T* w) {
-    using T = typename W::T;
-    constexpr int64_t kLine = 64 / int64_t(sizeof(T));  // weights per cache line
-    constexpr int64_t kStep = 4 * kLine;
-    constexpr int kVecs = int(kStep / Ops::L);
-    constexpr int kAcc = kVecs < 8 ? kVecs : 8;  // independent chains (AVX2 has 16 registers)
-    static_assert((kAcc & (kAcc - 1)) == 0, "the accumulators are summed pairwise");
-    typename Ops::V acc[kAcc];
+// One activation row (decode): each thread reads its rows [n0, n1) as kStreams sequential streams
+// at once, row j of each of kStreams equal runs of rows, the streams sharing the loads of x. The
+// core's prefetchers keep a limited depth of lines in flight per stream, so a single stream per
+// thread left memory bandwidth unused: a plain sum of 1 GiB on 2 threads ran at 58 GB/s as one
+// stream per thread and 65-68 GB/s as 2-4 (a microbenchmark beside bench/decode_stream.cpp).
+// bench/decode_stream (Qwen2-0.5B's decode products, BF16, 2 threads): linear() 45 -> 52-60 GB/s.
+// Whole-model decode, interleaved A/B against one row at a time with a 4 KiB software prefetch:
+// F32 +21%, BF16 +0% to +8% over three A/Bs. The rows that do not fill the streams run alone,
+// through the same code, so a row's bits never depend on how the rows were split. Adjacent rows
+// (one stream read at two points k weights apart) had been 25% slower: keep the streams apart.
+// x should start on a cache line (linear() copies it there when not): split x loads cost the
+// stream about a third.
+// Each stream's lines are fetched kStreamAhead bytes ahead (prefetchnta) for F32 weights only:
+// BF16 decode was 5% faster without, F32 7% faster with (interleaved A/B). A checkpoint's F32 rows
+// start off the cache line (the safetensors data section begins at 8 + header length), so every
+// 64-byte weight load is split across two lines, which the prefetch seems to make up for.
+constexpr int kStreams = 4;
+constexpr int64_t kStreamAhead = 4096;
+constexpr int kStreamAcc = Ops::L >= 16 ? 4 : 2;  // accumulators per stream (AVX2/SSE2 have 16 registers)
+template <class W, int S>
+inline void dot_streams(const float* x, int64_t k, const typename W::T* const* w, float* out) {
+    typename Ops::V acc[S][kStreamAcc];
 #pragma GCC unroll 16
-    for (int v = 0; v < kAcc; ++v) acc[v] = Ops::zero();
+    for (int s = 0; s < S; ++s)
+#pragma GCC unroll 16
+        for (int v = 0; v < kStreamAcc; ++v) acc[s][v] = Ops::zero();
+    constexpr int64_t kStep = int64_t(kStreamAcc) * Ops::L;
+    constexpr int64_t kStepLines = kStep * int64_t(sizeof(typename W::T)) / 64;
     int64_t p = 0;
     for (; p + kStep <= k; p += kStep) {
-#pragma GCC unroll 4
-        for (int l = 0; l < 4; ++l)
-            _mm_prefetch(reinterpret_cast<const char*>(w + p + l * kLine) + kRowAhead, _MM_HINT_NTA);
+        if constexpr (W::kPrefetch && kStepLines > 0)
 #pragma GCC unroll 16
-        for (int v = 0; v < kVecs; ++v)
-            acc[v % kAcc] = Ops::fma(Ops::load(x + p + v * Ops::L), W::vec(w + p + v * Ops::L), acc[v % kAcc]);
+            for (int s = 0; s < S; ++s)
+#pragma GCC unroll 16
+                for (int64_t l = 0; l < kStepLines; ++l)
+                    _mm_prefetch(reinterpret_cast<const char*>(w[s] + p) + l * 64 + kStreamAhead, _MM_HINT_NTA);
+#pragma GCC unroll 16
+        for (int v = 0; v < kStreamAcc; ++v) {
+            const typename Ops::V xv = Ops::load(x + p + v * Ops::L);
+#pragma GCC unroll 16
+            for (int s = 0; s < S; ++s) acc[s][v] = Ops::fma(xv, W::vec(w[s] + p + v * Ops::L), acc[s][v]);
+        }
     }
-    for (; p + Ops::L <= k; p += Ops::L) acc[0] = Ops::fma(Ops::load(x + p), W::vec(w + p), acc[0]);
+    for (; p + Ops::L <= k; p += Ops::L) {
+        const typename Ops::V xv = Ops::load(x + p);
 #pragma GCC unroll 16
-    for (int half = kAcc / 2; half > 0; half /= 2)
+        for (int s = 0; s < S; ++s) acc[s][0] = Ops::fma(xv, W::vec(w[s] + p), acc[s][0]);
+    }
 #pragma GCC unroll 16
-        for (int v = 0; v < half; ++v) acc[v] = Ops::add(acc[v], acc[v + half]);
-    float s = Ops::hsum(acc[0]);
-    for (; p < k; ++p) s += x[p] * W::scalar(w + p);
-    return s;
+    for (int s = 0; s < S; ++s) {
+#pragma GCC unroll 16
+        for (int v = 1; v < kStreamAcc; ++v) acc[s][0] = Ops::add(acc[s][0], acc[s][v]);
+        float sum = Ops::hsum(acc[s][0]);
+        for (int64_t q = p; q < k; ++q) sum += x[q] * W::scalar(w[s] + q);
+        out[s] = sum;
+    }
+}
+
+template <class W>
+void gemv_streams(const LinearArgs& a, int64_t n0, int64_t n1) {
+    using T = typename W::T;
+    const T* w = static_cast<const T*>(a.w);
+    auto finish = [&a](int64_t row, float sum) { a.y[row] = a.bias ? sum + a.bias[row] : sum; };
+    const int64_t run = (n1 - n0) / kStreams;  // rows per stream
+    for (int64_t j = n0; j < n0 + run; ++j) {
+        const T* rows[kStreams];
+        float out[kStreams];
+        for (int s = 0; s < kStreams; ++s) rows[s] = w + (j + s * run) * a.k;
+        dot_streams<W, kStreams>(a.x, a.k, rows, out);
+        for (int s = 0; s < kStreams; ++s) finish(j + s * run, out[s]);
+    }
+    for (int64_t j = n0 + kStreams * run; j < n1; ++j) {
+        const T* row = w + j * a.k;
+        float out;
+        dot_streams<W, 1>(a.x, a.k, &row, &out);
+        finish(j, out);
+    }
 }
 
 template <class W>
 void gemv_columns(const LinearArgs& a, int64_t n0, int64_t n1) {
     using T = typename W::T;
+    if (a.m == 1) return gemv_streams<W>(a, n0, n1);
     const T* w = static_cast<const T*>(a.w);
-    if (a.m == 1) {
-        for (int64_t j = n0; j < n1; ++j) {
-            const float s = dot_row<W>(a.x, a.k, w + j * a.k);
-            a.y[j] = a.bias ? s + a.bias[j] : s;
-        }
-        return;
-    }
     // Weight rows in flight, chosen when decode ran here: F32 8 (+5% over 4, interleaved A/B), 16-bit
     // weights 4 (8 were 2% slower).
     constexpr int R = sizeof(T) == 4 ? 8 : 4;
