@@ -1,0 +1,81 @@
+// MappedFile: a file of any size reads back byte for byte; one of 2 MiB or more is mapped at a
+// 2 MiB boundary (so that the kernel may back it with huge pages); release() drops only ranges
+// inside the map, and what it dropped reads back from the file.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/mapped_file.hpp"
+
+namespace gavel {
+namespace {
+
+std::vector<uint8_t> pattern(size_t n) {
+    std::vector<uint8_t> bytes(n);
+    uint32_t state = 7;
+    for (auto& b : bytes) {
+        state = state * 1664525u + 1013904223u;
+        b = uint8_t(state >> 24);
+    }
+    return bytes;
+}
+
+std::string write_file(const std::string& name, const std::vector<uint8_t>& bytes) {
+    const std::string path = ::testing::TempDir() + name;
+    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+    return path;
+}
+
+bool same_bytes(const MappedFile& f, const std::vector<uint8_t>& bytes) {
+    return f.size() == bytes.size() && std::equal(bytes.begin(), bytes.end(), f.data());
+}
+
+TEST(MappedFile, SmallAndLargeFilesReadBackWhole) {
+    for (size_t size : {size_t(1), size_t(4097), (size_t(2) << 20) - 1, (size_t(5) << 20) + 123}) {
+        const auto bytes = pattern(size);
+        MappedFile f(write_file("mapped_" + std::to_string(size), bytes));
+        EXPECT_TRUE(same_bytes(f, bytes)) << size << " bytes";
+        if (size >= (size_t(2) << 20)) {
+            EXPECT_EQ(0u, uintptr_t(f.data()) % (size_t(2) << 20)) << size << " bytes";
+        }
+    }
+}
+
+TEST(MappedFile, ReleasedRangesReadBackFromTheFile) {
+    const auto bytes = pattern((size_t(6) << 20) + 5);
+    MappedFile f(write_file("mapped_release", bytes));
+    EXPECT_TRUE(f.release(f.data() + 1000, size_t(3) << 20));
+    EXPECT_TRUE(same_bytes(f, bytes));
+    EXPECT_FALSE(f.release(f.data() + f.size() - 10, 11));  // runs past the end
+    const uint8_t outside = 0;
+    EXPECT_FALSE(f.release(&outside, 1));
+}
+
+TEST(MappedFile, EmptyAndMissingFiles) {
+    MappedFile empty(write_file("mapped_empty", {}));
+    EXPECT_EQ(0u, empty.size());
+    try {
+        MappedFile missing(::testing::TempDir() + "no_such_file.safetensors");
+        FAIL() << "a missing file mapped";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("no_such_file.safetensors: cannot open"), std::string::npos) << e.what();
+    }
+}
+
+TEST(MappedFile, MovedMapKeepsTheBytes) {
+    const auto bytes = pattern((size_t(3) << 20) + 1);
+    MappedFile a(write_file("mapped_move", bytes));
+    MappedFile b(std::move(a));
+    EXPECT_EQ(nullptr, a.data());
+    EXPECT_TRUE(same_bytes(b, bytes));
+    MappedFile c(write_file("mapped_move_small", pattern(10)));
+    c = std::move(b);
+    EXPECT_TRUE(same_bytes(c, bytes));
+}
+
+}  // namespace
+}  // namespace gavel
