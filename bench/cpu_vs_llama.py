@@ -19,7 +19,9 @@ reaches, measured by bench/machine_peak:
       gavel: the bytes it streams a token, Q8_0 matrices at 34 bytes per 32 weights including the
       lm_head, norms and biases as stored). The read bandwidth of this VM swings by 2x between
       minutes (40 to 85 GB/s on 2 threads in one hour), so it is measured again right before each
-      round's pair of Qwen2 runs (machine_peak --memory-only, best of 3), and each run is divided by
+      round's pair of Qwen2 runs (machine_peak --memory-only, best of 3 trials and of reading each
+      thread's share as 1, 2 or 4 streams at once; before 2026-12-04 22:40, 1 stream only, which
+      read 10-25% slower than 4 and than gavel's 4-stream GEMV), and each run is divided by
       the figure measured beside it; the column is the mean of those fractions. The fraction against
       the start-of-run figure is printed below the table too.
 """

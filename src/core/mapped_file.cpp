@@ -74,20 +74,32 @@ MappedFile::MappedFile(const std::string& path) : path_(path) {
     ::close(fd);
 }
 
-bool MappedFile::release(const void* p, size_t bytes) const {
+// The whole pages inside [p, p + bytes) of this map, or an empty range when it is not inside.
+bool MappedFile::inner_pages(const void* p, size_t bytes, uintptr_t& first, uintptr_t& last) const {
     const auto* begin = static_cast<const uint8_t*>(p);
     if (!data_ || begin < data_ || bytes > size_ || begin - data_ > std::ptrdiff_t(size_ - bytes)) return false;
     const uintptr_t page = uintptr_t(::sysconf(_SC_PAGESIZE));
-    const uintptr_t first = (uintptr_t(begin) + page - 1) & ~(page - 1);
-    const uintptr_t last = (uintptr_t(begin) + bytes) & ~(page - 1);
+    first = (uintptr_t(begin) + page - 1) & ~(page - 1);
+    last = (uintptr_t(begin) + bytes) & ~(page - 1);
+    return true;
+}
+
+bool MappedFile::read_sparsely(const void* p, size_t bytes) const {
+    uintptr_t first = 0, last = 0;
+    if (!inner_pages(p, bytes, first, last)) return false;
     if (first < last) {
-        // Later reads are sparse (embedding rows of a quantised tied lm_head): no fault-around,
-        // which would map 64 KiB back in for every row looked up.
-        // Nor huge pages: each row touched would map its whole 2 MiB folio again.
+        // No fault-around, which would map 64 KiB in for every row looked up, and no huge pages,
+        // which would map (and read) 2 MiB.
         ::madvise(reinterpret_cast<void*>(first), last - first, MADV_RANDOM);
         ::madvise(reinterpret_cast<void*>(first), last - first, MADV_NOHUGEPAGE);
-        ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
     }
+    return true;
+}
+
+bool MappedFile::release(const void* p, size_t bytes) const {
+    uintptr_t first = 0, last = 0;
+    if (!read_sparsely(p, bytes) || !inner_pages(p, bytes, first, last)) return false;
+    if (first < last) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
     return true;
 }
 

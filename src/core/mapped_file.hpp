@@ -20,13 +20,19 @@ public:
     const uint8_t* data() const { return data_; }
     size_t size() const { return size_; }
     const std::string& path() const { return path_; }
-    // Lets the kernel drop the resident pages that lie wholly inside [p, p + bytes) (madvise
-    // MADV_DONTNEED; touched again, they are read back from the file, page by page: MADV_RANDOM):
-    // for bytes a model has copied into another form and reads again sparsely if at all. False,
-    // doing nothing, when the range is not inside this map.
+    // Marks the whole pages inside [p, p + bytes) as read sparsely (an embedding table looked up
+    // row by row): each fault there maps the one page it needs (madvise MADV_RANDOM and
+    // MADV_NOHUGEPAGE), not 64 KiB around it or a 2 MiB huge page. False, doing nothing, when the
+    // range is not inside this map.
+    bool read_sparsely(const void* p, size_t bytes) const;
+    // read_sparsely, and lets the kernel drop the resident pages that lie wholly inside the range
+    // (MADV_DONTNEED; touched again, they are read back from the file): for bytes a model has
+    // copied into another form and reads again sparsely if at all.
     bool release(const void* p, size_t bytes) const;
 
 private:
+    bool inner_pages(const void* p, size_t bytes, uintptr_t& first, uintptr_t& last) const;
+
     std::string path_;
     const uint8_t* data_ = nullptr;
     size_t size_ = 0;

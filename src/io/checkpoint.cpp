@@ -135,6 +135,11 @@ void Checkpoint::release(const TensorView& view) const {
         if (s.file->release(view)) return;
 }
 
+void Checkpoint::read_sparsely(const TensorView& view) const {
+    for (const Shard& s : shards_)
+        if (s.file->read_sparsely(view)) return;
+}
+
 uint64_t Checkpoint::byte_count() const {
     uint64_t n = 0;
     for (const auto& [_, s] : tensors_) n += s.view.nbytes();

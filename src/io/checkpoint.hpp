@@ -55,6 +55,9 @@ public:
     // process's resident set and read back from the file only if touched again. For weights a
     // model has copied into another form (--weights int8). Views of other memory are left alone.
     void release(const TensorView& view) const;
+    // Marks `view` (a tensor of this checkpoint) as read a row at a time (an embedding table): a
+    // lookup maps the page it needs, not a huge page around it. Views of other memory are left alone.
+    void read_sparsely(const TensorView& view) const;
 
     int64_t parameter_count() const;
     uint64_t byte_count() const;

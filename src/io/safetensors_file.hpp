@@ -58,8 +58,10 @@ public:
     const SafetensorsEntry* find(std::string_view name) const;
     // A zero-copy view into the map, valid while this object lives.
     TensorView view(const SafetensorsEntry& entry) const;
-    // MappedFile::release for the bytes of a view into this file; false when it is not one.
+    // MappedFile::release / read_sparsely for the bytes of a view into this file; false when it is
+    // not one.
     bool release(const TensorView& view) const { return file_.release(view.data, view.nbytes()); }
+    bool read_sparsely(const TensorView& view) const { return file_.read_sparsely(view.data, view.nbytes()); }
 
 private:
     SafetensorsFile(MappedFile file, SafetensorsHeader header);

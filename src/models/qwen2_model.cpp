@@ -65,6 +65,9 @@ Qwen2Model::Qwen2Model(Checkpoint checkpoint, Qwen2Config config, cpu::WeightFor
     final_norm_ = weight(checkpoint_, prefix + "norm.weight", {D});
     tied_ = c.tie_word_embeddings || !checkpoint_.has("lm_head.weight");
     lm_head_ = tied_ ? embed_tokens_ : weight(checkpoint_, "lm_head.weight", {V, D});
+    // Untied, the embedding table is only looked up, a row per token (a tied one is also the
+    // lm_head, read whole every decode step).
+    if (!tied_) checkpoint_.read_sparsely(embed_tokens_);
     for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
         const std::string p = prefix + "layers." + std::to_string(i) + ".";
         layers_.push_back(Layer{

@@ -192,6 +192,7 @@ XlmRobertaEncoder XlmRobertaEncoder::load(const Checkpoint& ck, const JinaEmbedd
 
     const std::string emb = "roberta.embeddings.";
     w.word_embeddings = base(emb + "word_embeddings", {V, D});
+    ck.read_sparsely(w.word_embeddings);  // looked up a row per token
     w.token_type_embeddings = base(emb + "token_type_embeddings", {c.type_vocab_size, D});
     if (task) {
         std::tie(w.word_lora_a, w.word_lora_b) = factors(emb + "word_embeddings", {V, R}, {R, D});

@@ -1,6 +1,6 @@
 // MappedFile: a file of any size reads back byte for byte; one of 2 MiB or more is mapped at a
-// 2 MiB boundary (so that the kernel may back it with huge pages); release() drops only ranges
-// inside the map, and what it dropped reads back from the file.
+// 2 MiB boundary (so that the kernel may back it with huge pages); release() and read_sparsely()
+// act only on ranges inside the map, and what they touched reads back from the file.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -45,14 +45,19 @@ TEST(MappedFile, SmallAndLargeFilesReadBackWhole) {
     }
 }
 
-TEST(MappedFile, ReleasedRangesReadBackFromTheFile) {
+TEST(MappedFile, ReleasedAndSparseRangesReadBackFromTheFile) {
     const auto bytes = pattern((size_t(6) << 20) + 5);
     MappedFile f(write_file("mapped_release", bytes));
+    EXPECT_TRUE(same_bytes(f, bytes));
     EXPECT_TRUE(f.release(f.data() + 1000, size_t(3) << 20));
+    EXPECT_TRUE(f.read_sparsely(f.data() + (size_t(4) << 20), 100000));
+    EXPECT_TRUE(f.read_sparsely(f.data() + 5, 10));  // inside one page: nothing to mark
     EXPECT_TRUE(same_bytes(f, bytes));
     EXPECT_FALSE(f.release(f.data() + f.size() - 10, 11));  // runs past the end
+    EXPECT_FALSE(f.read_sparsely(f.data() + f.size() - 10, 11));
     const uint8_t outside = 0;
     EXPECT_FALSE(f.release(&outside, 1));
+    EXPECT_FALSE(f.read_sparsely(&outside, 1));
 }
 
 TEST(MappedFile, EmptyAndMissingFiles) {
