@@ -20,7 +20,7 @@ reaches, measured by bench/machine_peak:
       lm_head, norms and biases as stored). The read bandwidth of this VM swings by 2x between
       minutes (40 to 85 GB/s on 2 threads in one hour), so it is measured again right before each
       round's pair of Qwen2 runs (machine_peak --memory-only, best of 3 trials and of reading each
-      thread's share as 1, 2 or 4 streams at once; before 2026-12-04 22:40, 1 stream only, which
+      thread's share as 1, 2 or 4 streams at once; before session 8 (2026-12-04), 1 stream only, which
       read 10-25% slower than 4 and than gavel's 4-stream GEMV), and each run is divided by
       the figure measured beside it; the column is the mean of those fractions. The fraction against
       the start-of-run figure is printed below the table too.

@@ -5,7 +5,7 @@
 //   - AVX512-VNNI int8 dot GOP/s (vpdpbusd, 2 operations per u8 x s8 pair) where the CPU has it;
 //   - memory read bandwidth GB/s: a vectorised sum streaming over a buffer much larger than L3,
 //     each thread reading its share as 1, 2 or 4 streams at once (AVX-512; the best is the figure,
-//     and mem_read_gbs_one_stream the 1-stream one: 4 streams read about 10% faster on the Zen 5
+//     and mem_read_gbs_one_stream the 1-stream one: 4 streams read 10-25% faster on the Zen 5
 //     development VM, as the decode GEMV now reads its weights).
 // Each for every thread count asked for (all threads run the same kernel; the figure is the total
 // over the wall time from a common start to the last thread's end), best of --trials trials.

@@ -98,7 +98,8 @@ bool MappedFile::read_sparsely(const void* p, size_t bytes) const {
 
 bool MappedFile::release(const void* p, size_t bytes) const {
     uintptr_t first = 0, last = 0;
-    if (!read_sparsely(p, bytes) || !inner_pages(p, bytes, first, last)) return false;
+    if (!inner_pages(p, bytes, first, last)) return false;
+    read_sparsely(p, bytes);
     if (first < last) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
     return true;
 }

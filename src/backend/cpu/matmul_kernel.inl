@@ -89,8 +89,8 @@ inline void dot_rows(const float* x, int64_t m, int64_t k, const typename W::T* 
 // One activation row (decode): each thread reads its rows [n0, n1) as kStreams sequential streams
 // at once, row j of each of kStreams equal runs of rows, the streams sharing the loads of x. The
 // core's prefetchers keep a limited depth of lines in flight per stream, so a single stream per
-// thread left memory bandwidth unused: a plain sum of 1 GiB on 2 threads ran at 58 GB/s as one
-// stream per thread and 65-68 GB/s as 2-4 (a microbenchmark beside bench/decode_stream.cpp).
+// thread left memory bandwidth unused: bench/machine_peak's plain sum reads 10-25% faster as 4
+// streams per thread than as 1 on the 2-core development VM.
 // bench/decode_stream (Qwen2-0.5B's decode products, BF16, 2 threads): linear() 45 -> 52-60 GB/s.
 // Whole-model decode, interleaved A/B against one row at a time with a 4 KiB software prefetch:
 // F32 +21%, BF16 +0% to +8% over three A/Bs. The rows that do not fill the streams run alone,
