@@ -50,6 +50,14 @@ void* map_huge_aligned(int fd, size_t size) {
     return p;
 }
 
+// The pages [first, last) are read sparsely: no fault-around, which would map 64 KiB in for every
+// row looked up, and no huge pages, which would map (and read) 2 MiB.
+void advise_sparse(uintptr_t first, uintptr_t last) {
+    if (first >= last) return;
+    ::madvise(reinterpret_cast<void*>(first), last - first, MADV_RANDOM);
+    ::madvise(reinterpret_cast<void*>(first), last - first, MADV_NOHUGEPAGE);
+}
+
 }  // namespace
 
 MappedFile::MappedFile(const std::string& path) : path_(path) {
@@ -74,7 +82,8 @@ MappedFile::MappedFile(const std::string& path) : path_(path) {
     ::close(fd);
 }
 
-// The whole pages inside [p, p + bytes) of this map, or an empty range when it is not inside.
+// The whole pages inside [p, p + bytes) of this map (possibly none); false when the range is not
+// inside the map.
 bool MappedFile::inner_pages(const void* p, size_t bytes, uintptr_t& first, uintptr_t& last) const {
     const auto* begin = static_cast<const uint8_t*>(p);
     if (!data_ || begin < data_ || bytes > size_ || begin - data_ > std::ptrdiff_t(size_ - bytes)) return false;
@@ -87,19 +96,14 @@ bool MappedFile::inner_pages(const void* p, size_t bytes, uintptr_t& first, uint
 bool MappedFile::read_sparsely(const void* p, size_t bytes) const {
     uintptr_t first = 0, last = 0;
     if (!inner_pages(p, bytes, first, last)) return false;
-    if (first < last) {
-        // No fault-around, which would map 64 KiB in for every row looked up, and no huge pages,
-        // which would map (and read) 2 MiB.
-        ::madvise(reinterpret_cast<void*>(first), last - first, MADV_RANDOM);
-        ::madvise(reinterpret_cast<void*>(first), last - first, MADV_NOHUGEPAGE);
-    }
+    advise_sparse(first, last);
     return true;
 }
 
 bool MappedFile::release(const void* p, size_t bytes) const {
     uintptr_t first = 0, last = 0;
     if (!inner_pages(p, bytes, first, last)) return false;
-    read_sparsely(p, bytes);
+    advise_sparse(first, last);
     if (first < last) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
     return true;
 }

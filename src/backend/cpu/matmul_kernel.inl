@@ -86,10 +86,10 @@ inline void dot_rows(const float* x, int64_t m, int64_t k, const typename W::T* 
     }
 }
 
-// One activation row (decode): each thread reads its rows [n0, n1) as kStreams sequential streams
-// at once, row j of each of kStreams equal runs of rows, the streams sharing the loads of x. The
-// core's prefetchers keep a limited depth of lines in flight per stream, so a single stream per
-// thread left memory bandwidth unused: bench/machine_peak's plain sum reads 10-25% faster as 4
+// One activation row (decode): each thread reads its rows [n0, n1) as kGemvStreams sequential
+// streams at once, row j of each of kGemvStreams equal runs of rows, the streams sharing the loads
+// of x. The core's prefetchers keep a limited depth of lines in flight per stream, so a single
+// stream per thread left memory bandwidth unused: bench/machine_peak's plain sum reads 10-25% faster as 4
 // streams per thread than as 1 on the 2-core development VM.
 // bench/decode_stream (Qwen2-0.5B's decode products, BF16, 2 threads): linear() 45 -> 52-60 GB/s.
 // Whole-model decode, interleaved A/B against one row at a time with a 4 KiB software prefetch:
@@ -98,12 +98,10 @@ inline void dot_rows(const float* x, int64_t m, int64_t k, const typename W::T* 
 // (one stream read at two points k weights apart) had been 25% slower: keep the streams apart.
 // x should start on a cache line (linear() copies it there when not): split x loads cost the
 // stream about a third.
-// Each stream's lines are fetched kStreamAhead bytes ahead (prefetchnta) for F32 weights only:
+// Each stream's lines are fetched kGemvAhead bytes ahead (prefetchnta) for F32 weights only:
 // BF16 decode was 5% faster without, F32 7% faster with (interleaved A/B). A checkpoint's F32 rows
 // start off the cache line (the safetensors data section begins at 8 + header length), so every
 // 64-byte weight load is split across two lines, which the prefetch seems to make up for.
-constexpr int kStreams = 4;
-constexpr int64_t kStreamAhead = 4096;
 constexpr int kStreamAcc = Ops::L >= 16 ? 4 : 2;  // accumulators per stream (AVX2/SSE2 have 16 registers)
 template <class W, int S>
 inline void dot_streams(const float* x, int64_t k, const typename W::T* const* w, float* out) {
@@ -121,7 +119,7 @@ inline void dot_streams(const float* x, int64_t k, const typename W::T* const* w
             for (int s = 0; s < S; ++s)
 #pragma GCC unroll 16
                 for (int64_t l = 0; l < kStepLines; ++l)
-                    _mm_prefetch(reinterpret_cast<const char*>(w[s] + p) + l * 64 + kStreamAhead, _MM_HINT_NTA);
+                    _mm_prefetch(reinterpret_cast<const char*>(w[s] + p) + l * 64 + kGemvAhead, _MM_HINT_NTA);
 #pragma GCC unroll 16
         for (int v = 0; v < kStreamAcc; ++v) {
             const typename Ops::V xv = Ops::load(x + p + v * Ops::L);
@@ -149,15 +147,15 @@ void gemv_streams(const LinearArgs& a, int64_t n0, int64_t n1) {
     using T = typename W::T;
     const T* w = static_cast<const T*>(a.w);
     auto finish = [&a](int64_t row, float sum) { a.y[row] = a.bias ? sum + a.bias[row] : sum; };
-    const int64_t run = (n1 - n0) / kStreams;  // rows per stream
+    const int64_t run = (n1 - n0) / kGemvStreams;  // rows per stream
     for (int64_t j = n0; j < n0 + run; ++j) {
-        const T* rows[kStreams];
-        float out[kStreams];
-        for (int s = 0; s < kStreams; ++s) rows[s] = w + (j + s * run) * a.k;
-        dot_streams<W, kStreams>(a.x, a.k, rows, out);
-        for (int s = 0; s < kStreams; ++s) finish(j + s * run, out[s]);
+        const T* rows[kGemvStreams];
+        float out[kGemvStreams];
+        for (int s = 0; s < kGemvStreams; ++s) rows[s] = w + (j + s * run) * a.k;
+        dot_streams<W, kGemvStreams>(a.x, a.k, rows, out);
+        for (int s = 0; s < kGemvStreams; ++s) finish(j + s * run, out[s]);
     }
-    for (int64_t j = n0 + kStreams * run; j < n1; ++j) {
+    for (int64_t j = n0 + kGemvStreams * run; j < n1; ++j) {
         const T* row = w + j * a.k;
         float out;
         dot_streams<W, 1>(a.x, a.k, &row, &out);

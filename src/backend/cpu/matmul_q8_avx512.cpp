@@ -32,12 +32,11 @@ inline int32_t load_quad(const int8_t* p) {
 
 // y[M rows, G groups of 16 columns] = x . w^T (+ bias) over all blocks: M x G int32 accumulators
 // per block, M x G f32 accumulators across blocks. The G groups are g0, g0 + group_stride, ...
-// With `prefetch` (the decode GEMV), each block also fetches the bytes kQ8Ahead past it in each
+// With `prefetch` (the decode GEMV), each block also fetches the bytes kGemvAhead past it in each
 // group, non-temporally as the F32 GEMV does (dot_streams in matmul_kernel.inl): the hardware
 // prefetcher stops at every 4 KiB page and ramps up again, too late for a GEMV that reads each
 // weight once. (Interleaved A/B of int8 decode on 2 threads: 3, 4 and 8 KiB ahead within 2% of
 // each other; NTA rather than T0 +2%, within noise.)
-constexpr int64_t kQ8Ahead = 4096;
 template <int M, int G, bool prefetch = false>
 inline void tile(const LinearArgs& a, int64_t i0, int64_t g0, int64_t group_bytes, int64_t group_stride = 1) {
     const int64_t kb = a.q8.blocks;
@@ -56,7 +55,7 @@ inline void tile(const LinearArgs& a, int64_t i0, int64_t g0, int64_t group_byte
             for (int g = 0; g < G; ++g)
 #pragma GCC unroll 16
                 for (int64_t l = 0; l < kLinesPerBlock; ++l)
-                    _mm_prefetch(reinterpret_cast<const char*>(blk + g * group_bytes) + kQ8Ahead + l * 64, _MM_HINT_NTA);
+                    _mm_prefetch(reinterpret_cast<const char*>(blk + g * group_bytes) + kGemvAhead + l * 64, _MM_HINT_NTA);
         __m512i acc[M][G];
 #pragma GCC unroll 8
         for (int i = 0; i < M; ++i) {
@@ -118,22 +117,21 @@ inline void tile_rows(int mr, const LinearArgs& a, int64_t i0, int64_t g0, int64
 }
 
 // Columns [n0, n1), n0 a multiple of 16. One row (decode): as the f32/BF16 GEMV (gemv_streams in
-// matmul_kernel.inl), kStreams groups at a time from kStreams equal runs of groups, so each thread
-// reads that many sequential streams (int8 decode +8% and +14% against one group at a time, two
-// interleaved A/Bs; four adjacent groups had been 11% slower than one). The groups left over run
-// one at a time. Two or three rows: one group at a time. More rows: two groups against four rows at
-// a time, all rows against one pair of groups before the next, so the pair's weights (at most
-// 2 x 544 x k / 32 bytes) stay in L2 while the activations stream past.
+// matmul_kernel.inl), kGemvStreams groups at a time from kGemvStreams equal runs of groups, so
+// each thread reads that many sequential streams (int8 decode +8% and +14% against one group at a
+// time, two interleaved A/Bs; four adjacent groups had been 11% slower than one). The groups left
+// over run one at a time. Two or three rows: one group at a time. More rows: two groups against
+// four rows at a time, all rows against one pair of groups before the next, so the pair's weights
+// (at most 2 x 544 x k / 32 bytes) stay in L2 while the activations stream past.
 void q8_columns(const LinearArgs& a, int64_t n0, int64_t n1) {
     const int64_t group_bytes = a.q8.blocks * kQ8BlockBytes;
     const int64_t g_end = (n1 + kQ8GroupRows - 1) / kQ8GroupRows;
     int64_t g = n0 / kQ8GroupRows;
     constexpr int kMR = 4;
     if (a.m == 1) {
-        constexpr int kStreams = 4;
-        const int64_t run = (g_end - g) / kStreams;  // groups per stream
-        for (int64_t j = 0; j < run; ++j) tile<1, kStreams, true>(a, 0, g + j, group_bytes, run);
-        for (g += kStreams * run; g < g_end; ++g) tile<1, 1, true>(a, 0, g, group_bytes);
+        const int64_t run = (g_end - g) / kGemvStreams;  // groups per stream
+        for (int64_t j = 0; j < run; ++j) tile<1, kGemvStreams, true>(a, 0, g + j, group_bytes, run);
+        for (g += kGemvStreams * run; g < g_end; ++g) tile<1, 1, true>(a, 0, g, group_bytes);
         return;
     }
     if (a.m < kMR) {
