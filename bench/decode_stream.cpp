@@ -9,7 +9,7 @@
 // linear / sum-calls is the GEMV's own efficiency; sum-calls / plain-sum is what splitting the
 // token into ~100 products costs. Random weights in one buffer in read order; GB/s are weight bytes
 // over wall time, median over the tokens of a round, best round shown.
-//   usage: decode_stream [--weights bf16|f32|int8] [--threads 2] [--tokens 20] [--rounds 5]
+//   usage: decode_stream [--weights bf16|f16|f32|int8] [--threads 2] [--tokens 20] [--rounds 5]
 //                        [--hidden 896] [--intermediate 4864] [--heads 14] [--kv-heads 2]
 //                        [--layers 24] [--vocab 151936] [--misalign 0]
 // --misalign B starts every matrix B bytes past a cache line, as a checkpoint's tensors sit (a
@@ -40,7 +40,7 @@ using namespace gavel;
 std::atomic<float> g_sink;  // keeps the sums alive; written by every thread
 
 constexpr const char* kUsage =
-    "usage: decode_stream [--weights bf16|f32|int8] [--threads 2] [--tokens 20] [--rounds 5] [--hidden 896]\n"
+    "usage: decode_stream [--weights bf16|f16|f32|int8] [--threads 2] [--tokens 20] [--rounds 5] [--hidden 896]\n"
     "                     [--intermediate 4864] [--heads 14] [--kv-heads 2] [--layers 24] [--vocab 151936]\n"
     "                     [--misalign BYTES]\n"
     "The decode weight stream of one token of a Qwen2 shape (default Qwen2-0.5B), read by a plain sum,\n"
@@ -119,7 +119,8 @@ int main(int argc, char** argv) {
             usage_error("option '" + a + "' needs a number");
         }
     }
-    if (weights != "bf16" && weights != "f32" && weights != "int8") usage_error("--weights is bf16, f32 or int8");
+    if (weights != "bf16" && weights != "f16" && weights != "f32" && weights != "int8")
+        usage_error("--weights is bf16, f16, f32 or int8");
     if (threads < 1 || tokens < 1 || rounds < 1) usage_error("--threads, --tokens and --rounds must be at least 1");
     if (hidden < 1 || inter < 1 || heads < 1 || kv_heads < 1 || layers < 1 || vocab < 1 || hidden % heads)
         usage_error("the shape must be positive, with --hidden a multiple of --heads");
@@ -138,7 +139,7 @@ int main(int argc, char** argv) {
     }
     calls.push_back({{vocab, hidden}});
 
-    const DType stored = weights == "f32" ? DType::F32 : DType::BF16;
+    const DType stored = weights == "f32" ? DType::F32 : weights == "f16" ? DType::F16 : DType::BF16;
     const DType read = weights == "int8" ? DType::Q8_0 : stored;  // what linear() reads
     auto matrix_bytes = [read](int64_t n, int64_t k) { return cpu::matrix_bytes(read, n, k); };
     size_t total = 0, matrices = 0;
@@ -178,6 +179,9 @@ int main(int argc, char** argv) {
             } else if (weights == "bf16") {
                 auto* w = reinterpret_cast<uint16_t*>(at);
                 for (int64_t i = 0; i < n * k; ++i) w[i] = f32_to_bf16(next_value());
+            } else if (weights == "f16") {
+                auto* w = reinterpret_cast<uint16_t*>(at);
+                for (int64_t i = 0; i < n * k; ++i) w[i] = f32_to_f16(next_value());
             } else {
                 f32.resize(size_t(n * k));
                 for (float& v : f32) v = next_value();

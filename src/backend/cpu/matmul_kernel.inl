@@ -9,22 +9,18 @@
 // No includes here: the file sits inside a namespace.
 
 // Readers of one stored weight element / one vector of L of them, as f32.
-// kPrefetch: whether the decode GEMV (dot_streams) also prefetches the weights in software.
 struct WeightF32 {
     using T = float;
-    static constexpr bool kPrefetch = true;
     static float scalar(const T* p) { return *p; }
     static Ops::V vec(const T* p) { return Ops::load(p); }
 };
 struct WeightBF16 {
     using T = uint16_t;
-    static constexpr bool kPrefetch = false;
     static float scalar(const T* p) { return bf16_to_f32(*p); }
     static Ops::V vec(const T* p) { return Ops::load_bf16(p); }
 };
 struct WeightF16 {
     using T = uint16_t;
-    static constexpr bool kPrefetch = false;
     static float scalar(const T* p) { return f16_to_f32(*p); }
     static Ops::V vec(const T* p) { return Ops::load_f16(p); }
 };
@@ -98,10 +94,11 @@ inline void dot_rows(const float* x, int64_t m, int64_t k, const typename W::T* 
 // (one stream read at two points k weights apart) had been 25% slower: keep the streams apart.
 // x should start on a cache line (linear() copies it there when not): split x loads cost the
 // stream about a third.
-// Each stream's lines are fetched kGemvAhead bytes ahead (prefetchnta) for F32 weights only:
-// BF16 decode was 5% faster without, F32 7% faster with (interleaved A/B). A checkpoint's F32 rows
-// start off the cache line (the safetensors data section begins at 8 + header length), so every
-// 64-byte weight load is split across two lines, which the prefetch seems to make up for.
+// Each stream's lines are also prefetched into L1 (prefetcht0) kGemvAhead bytes ahead, where a step
+// covers whole lines (AVX-512; F32 on AVX2). Interleaved A/Bs against earlier choices (bench/RESULTS.md,
+// session 9): BF16 +8-10% over no prefetch (prefetchnta 4 KiB ahead had been 5% slower than none,
+// prefetcht1 and 512 bytes ahead were in between); F32 even with prefetchnta 4 KiB ahead, which had
+// been 7% faster than none.
 constexpr int kStreamAcc = Ops::L >= 16 ? 4 : 2;  // accumulators per stream (AVX2/SSE2 have 16 registers)
 template <class W, int S>
 inline void dot_streams(const float* x, int64_t k, const typename W::T* const* w, float* out) {
@@ -114,12 +111,12 @@ inline void dot_streams(const float* x, int64_t k, const typename W::T* const* w
     constexpr int64_t kStepLines = kStep * int64_t(sizeof(typename W::T)) / 64;
     int64_t p = 0;
     for (; p + kStep <= k; p += kStep) {
-        if constexpr (W::kPrefetch && kStepLines > 0)
+        if constexpr (kStepLines > 0)
 #pragma GCC unroll 16
             for (int s = 0; s < S; ++s)
 #pragma GCC unroll 16
                 for (int64_t l = 0; l < kStepLines; ++l)
-                    _mm_prefetch(reinterpret_cast<const char*>(w[s] + p) + l * 64 + kGemvAhead, _MM_HINT_NTA);
+                    _mm_prefetch(reinterpret_cast<const char*>(w[s] + p) + l * 64 + kGemvAhead, _MM_HINT_T0);
 #pragma GCC unroll 16
         for (int v = 0; v < kStreamAcc; ++v) {
             const typename Ops::V xv = Ops::load(x + p + v * Ops::L);

@@ -35,10 +35,10 @@ using ColumnsFn = void (*)(const LinearArgs&, int64_t n0, int64_t n1);
 
 // The decode GEMV (one activation row), in every kernel set: each thread reads its rows (or Q8_0
 // row groups) as kGemvStreams sequential streams at once (gemv_streams in matmul_kernel.inl,
-// q8_columns in matmul_q8_avx512.cpp), and where it prefetches in software, kGemvAhead bytes
-// ahead of its reads.
+// q8_columns in matmul_q8_avx512.cpp), and where it prefetches in software, into L1 kGemvAhead
+// bytes ahead of its reads.
 constexpr int kGemvStreams = 4;
-constexpr int64_t kGemvAhead = 4096;
+constexpr int64_t kGemvAhead = 2048;
 
 struct KernelSet {
     ColumnsFn gemm = nullptr;       // register-tiled, cache-blocked (m >= kGemmMinRows)
