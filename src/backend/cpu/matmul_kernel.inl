@@ -94,7 +94,7 @@ inline void dot_rows(const float* x, int64_t m, int64_t k, const typename W::T* 
 // (one stream read at two points k weights apart) had been 25% slower: keep the streams apart.
 // x should start on a cache line (linear() copies it there when not): split x loads cost the
 // stream about a third.
-// Each stream's lines are also prefetched into L1 (prefetcht0) kGemvAhead bytes ahead, where a step
+// Each stream's lines are also prefetched into L1 kGemvAhead bytes ahead (prefetch_gemv_ahead), where a step
 // covers whole lines (AVX-512; F32 on AVX2). Interleaved A/Bs against earlier choices (bench/RESULTS.md,
 // session 9): BF16 +8-10% over no prefetch (prefetchnta 4 KiB ahead had been 5% slower than none,
 // prefetcht1 and 512 bytes ahead were in between); F32 even with prefetchnta 4 KiB ahead, which had
@@ -116,7 +116,7 @@ inline void dot_streams(const float* x, int64_t k, const typename W::T* const* w
             for (int s = 0; s < S; ++s)
 #pragma GCC unroll 16
                 for (int64_t l = 0; l < kStepLines; ++l)
-                    _mm_prefetch(reinterpret_cast<const char*>(w[s] + p) + l * 64 + kGemvAhead, _MM_HINT_T0);
+                    prefetch_gemv_ahead(reinterpret_cast<const char*>(w[s] + p) + l * 64);
 #pragma GCC unroll 16
         for (int v = 0; v < kStreamAcc; ++v) {
             const typename Ops::V xv = Ops::load(x + p + v * Ops::L);

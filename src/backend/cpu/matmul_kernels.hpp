@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <xmmintrin.h>
+
 #include "core/dtype.hpp"
 
 namespace gavel::cpu::detail {
@@ -35,10 +37,13 @@ using ColumnsFn = void (*)(const LinearArgs&, int64_t n0, int64_t n1);
 
 // The decode GEMV (one activation row), in every kernel set: each thread reads its rows (or Q8_0
 // row groups) as kGemvStreams sequential streams at once (gemv_streams in matmul_kernel.inl,
-// q8_columns in matmul_q8_avx512.cpp), and where it prefetches in software, into L1 kGemvAhead
-// bytes ahead of its reads.
+// q8_columns in matmul_q8_avx512.cpp), and where it prefetches in software, it fetches the line
+// kGemvAhead bytes ahead of a read into L1 (prefetch_gemv_ahead).
 constexpr int kGemvStreams = 4;
 constexpr int64_t kGemvAhead = 2048;
+inline void prefetch_gemv_ahead(const void* read) {
+    _mm_prefetch(static_cast<const char*>(read) + kGemvAhead, _MM_HINT_T0);
+}
 
 struct KernelSet {
     ColumnsFn gemm = nullptr;       // register-tiled, cache-blocked (m >= kGemmMinRows)

@@ -33,7 +33,7 @@ inline int32_t load_quad(const int8_t* p) {
 // y[M rows, G groups of 16 columns] = x . w^T (+ bias) over all blocks: M x G int32 accumulators
 // per block, M x G f32 accumulators across blocks. The G groups are g0, g0 + group_stride, ...
 // With `prefetch` (the decode GEMV), each block also fetches the bytes kGemvAhead past it in each
-// group into L1, as the f32/BF16 GEMV does (dot_streams in matmul_kernel.inl): the hardware
+// group into L1 (prefetch_gemv_ahead), as the f32/BF16 GEMV does (dot_streams in matmul_kernel.inl): the hardware
 // prefetcher stops at every 4 KiB page and ramps up again, too late for a GEMV that reads each
 // weight once. (Interleaved A/Bs of int8 decode on 2 threads: 3, 4 and 8 KiB ahead within 2% of
 // each other, non-temporal rather than into L1 +2%; later, into L1 2 KiB ahead against
@@ -56,7 +56,7 @@ inline void tile(const LinearArgs& a, int64_t i0, int64_t g0, int64_t group_byte
             for (int g = 0; g < G; ++g)
 #pragma GCC unroll 16
                 for (int64_t l = 0; l < kLinesPerBlock; ++l)
-                    _mm_prefetch(reinterpret_cast<const char*>(blk + g * group_bytes) + kGemvAhead + l * 64, _MM_HINT_T0);
+                    prefetch_gemv_ahead(reinterpret_cast<const char*>(blk + g * group_bytes) + l * 64);
         __m512i acc[M][G];
 #pragma GCC unroll 8
         for (int i = 0; i < M; ++i) {
