@@ -195,15 +195,17 @@ def main():
     prep_s = time.time() - started
 
     # gavel maps a checkpoint for transparent huge pages (src/core/mapped_file.cpp), which the kernel
-    # can give only to a file it reads from disk through that map; the checkpoints were just written
-    # (or read by an older run) into 4 KiB pages. Drop them from the page cache once, so that gavel's
-    # warm-up run reads them as its first load of a downloaded checkpoint would. The GGUFs are left
-    # as they are (llama.cpp does not ask for huge pages).
+    # can give only to a file it reads from disk through that map; a checkpoint read by an older run
+    # (or written by a gavel before 2026-12-05, whose make-model now does this itself) sits in 4 KiB
+    # pages. Write back and drop them from the page cache once (dirty pages are not dropped), so that
+    # gavel's warm-up run reads them as its first load of a downloaded checkpoint would. The GGUFs are
+    # left as they are (llama.cpp does not ask for huge pages).
     for d in sorted({qwen[p][0] for p in precisions} | {judge}):
         for name in os.listdir(d):
             if name.endswith(".safetensors"):
                 fd = os.open(os.path.join(d, name), os.O_RDONLY)
                 try:
+                    os.fdatasync(fd)
                     os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
                 finally:
                     os.close(fd)

@@ -25,8 +25,9 @@ constexpr size_t kHugePage = size_t(2) << 20;  // a PMD-level page on x86-64 and
 // takes one TLB miss per 2 MiB rather than per 4 KiB. Read through such a map, a Qwen2-0.5B BF16
 // checkpoint's decode weight stream ran at 52 GB/s against 37-48 GB/s through a 4 KiB-page map of
 // the same cached file, interleaved in one process (bench/decode_stream's linear()). A file the
-// page cache already holds in small folios stays in them until evicted. Files under kHugePage map
-// as usual.
+// page cache already holds in small folios (one just written, say) stays in them until evicted:
+// gavel's own writers evict what they write (write_back_and_evict). Files under kHugePage map as
+// usual.
 void* map_huge_aligned(int fd, size_t size) {
     if (size < kHugePage) return ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
     // Reserve room to slide to the boundary, map the file over the reservation there, and hand
@@ -106,6 +107,13 @@ bool MappedFile::release(const void* p, size_t bytes) const {
     advise_sparse(first, last);
     if (first < last) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
     return true;
+}
+
+void write_back_and_evict(int fd, const std::string& path) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || size_t(st.st_size) < kHugePage) return;
+    if (::fdatasync(fd) != 0) fail("{}: cannot write back to disk: {}", path, std::strerror(errno));
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 }
 
 MappedFile::~MappedFile() {

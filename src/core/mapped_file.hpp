@@ -38,4 +38,13 @@ private:
     size_t size_ = 0;
 };
 
+// For a writer of a file MappedFile will map (a checkpoint just written or downloaded): writes the
+// open file `fd` back to disk (fdatasync) and drops its pages from the page cache, so that the
+// first map reads it back in huge page-cache folios. Pages the writer leaves cached stay in the
+// small folios the write made, and a map of them takes a TLB miss every 4 KiB: a Qwen2-0.5B BF16
+// checkpoint just written decoded at 42 tok/s against 57 tok/s once read back (interleaved,
+// gavel bench, 2026-12-05). Files under 2 MiB are left alone. Throws gavel::Error naming `path`
+// when the data cannot be written back; the eviction itself is only advice.
+void write_back_and_evict(int fd, const std::string& path);
+
 }  // namespace gavel

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "core/mapped_file.hpp"
 
 namespace gavel {
 
@@ -53,6 +54,12 @@ void AtomicFile::resize(uint64_t size) {
 void AtomicFile::commit() {
     int fd = fd_;
     fd_ = -1;
+    try {
+        write_back_and_evict(fd, path_.string());
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
     if (::close(fd) != 0) fail("{}: cannot close: {}", path_.string(), std::strerror(errno));
     if (std::rename(temp_path_.c_str(), path_.c_str()) != 0)
         fail("{}: cannot rename {} onto it: {}", path_.string(), temp_path_.string(), std::strerror(errno));

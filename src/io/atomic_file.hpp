@@ -19,8 +19,9 @@ public:
     void write_at(uint64_t offset, const void* bytes, size_t size);
     // Sets the file size; growing leaves a hole that reads as zeros and costs no disk.
     void resize(uint64_t size);
-    // Closes and renames onto the target. Not fsync'd: these are regenerable test artifacts, and
-    // the rename alone already keeps readers from seeing a partial file.
+    // Closes and renames onto the target. The rename alone keeps readers from seeing a partial
+    // file; a file of 2 MiB or more (a checkpoint) is also written back and dropped from the page
+    // cache first (write_back_and_evict, mapped_file.hpp), so that it is mapped in huge pages.
     void commit();
 
 private:

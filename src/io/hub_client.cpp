@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "core/json.hpp"
+#include "core/mapped_file.hpp"
 #include "io/hub_repo_cache.hpp"
 
 #ifndef GAVEL_VERSION
@@ -294,6 +295,8 @@ void HubClient::fetch_into(const std::string& repo_id, const HubFileInfo& file, 
     if (file.size && size > *file.size)
         fail("download of '{}' from repo '{}' has {} bytes but the hub advertised {}; the next run downloads it anew",
              file.filename, repo_id, size, *file.size);
+    // A checkpoint left in the small page-cache folios the download wrote maps in 4 KiB pages.
+    write_back_and_evict(fd.get(), incomplete.string());
 }
 
 }  // namespace gavel

@@ -1,7 +1,13 @@
 // MappedFile: a file of any size reads back byte for byte; one of 2 MiB or more is mapped at a
 // 2 MiB boundary (so that the kernel may back it with huge pages); release() and read_sparsely()
-// act only on ranges inside the map, and what they touched reads back from the file.
+// act only on ranges inside the map, and what they touched reads back from the file;
+// write_back_and_evict leaves a large file out of the page cache and a small one alone.
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/mman.h>
+#include <sys/vfs.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <fstream>
@@ -80,6 +86,42 @@ TEST(MappedFile, MovedMapKeepsTheBytes) {
     MappedFile c(write_file("mapped_move_small", pattern(10)));
     c = std::move(b);
     EXPECT_TRUE(same_bytes(c, bytes));
+}
+
+// Pages of [data, data + size) the page cache holds, by mincore (the map is never touched).
+size_t resident_pages(const std::string& path, size_t size) {
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    void* p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+    ::close(fd);
+    const size_t page = size_t(::sysconf(_SC_PAGESIZE)), pages = (size + page - 1) / page;
+    std::vector<unsigned char> in_core(pages);
+    ::mincore(p, size, in_core.data());
+    ::munmap(p, size);
+    size_t n = 0;
+    for (unsigned char c : in_core) n += c & 1;
+    return n;
+}
+
+TEST(WriteBackAndEvict, LargeFilesLeaveThePageCacheSmallOnesStay) {
+    struct statfs fs {};
+    ASSERT_EQ(0, ::statfs(::testing::TempDir().c_str(), &fs));
+    if (fs.f_type == TMPFS_MAGIC) GTEST_SKIP() << "the page cache of tmpfs is the file itself";
+    for (size_t size : {size_t(4) << 20, size_t(64) << 10}) {
+        const auto bytes = pattern(size);
+        const std::string path = write_file("evict_" + std::to_string(size), bytes);
+        const size_t pages = resident_pages(path, size);
+        ASSERT_GT(pages, 0u) << "a file just written is cached";
+        const int fd = ::open(path.c_str(), O_RDWR);
+        ASSERT_GE(fd, 0);
+        write_back_and_evict(fd, path);
+        ::close(fd);
+        if (size >= (size_t(2) << 20))
+            EXPECT_LT(resident_pages(path, size), pages / 4) << size << " bytes";
+        else
+            EXPECT_EQ(resident_pages(path, size), pages) << size << " bytes";
+        MappedFile f(path);
+        EXPECT_TRUE(same_bytes(f, bytes));
+    }
 }
 
 }  // namespace
