@@ -5,11 +5,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string>
 #include <utility>
+#include <vector>
+
+#include <fmt/format.h>
 
 #include "core/error.hpp"
 
@@ -79,8 +87,92 @@ MappedFile::MappedFile(const std::string& path) : path_(path) {
             fail("{}: cannot mmap {} bytes: {}", path, size_, std::strerror(e));
         }
         data_ = static_cast<const uint8_t*>(p);
+        try {
+            reread_if_cached_in_small_pages(fd);
+        } catch (...) {
+            ::close(fd);
+            throw;
+        }
     }
     ::close(fd);
+}
+
+namespace detail {
+
+int64_t smaps_file_pmd_bytes(std::string_view smaps, uintptr_t start) {
+    // A mapping's block starts with "start-end perms ..." in lower-case hex, its fields follow as
+    // "Name:   value kB" lines, up to the next mapping's header.
+    const std::string header = fmt::format("{:x}-", start);
+    size_t at = 0;
+    while (at < smaps.size() && smaps.compare(at, header.size(), header) != 0) {
+        at = smaps.find('\n', at);
+        if (at == std::string_view::npos) return -1;
+        ++at;
+    }
+    if (at >= smaps.size()) return -1;
+    for (at = smaps.find('\n', at); at != std::string_view::npos && at + 1 < smaps.size(); at = smaps.find('\n', at + 1)) {
+        const std::string_view line = smaps.substr(at + 1, smaps.find('\n', at + 1) - at - 1);
+        const size_t colon = line.find(':');
+        if (colon == std::string_view::npos || line.find(' ') < colon) return -1;  // the next mapping's header
+        if (line.substr(0, colon) != "FilePmdMapped") continue;
+        const size_t value = line.find_first_not_of(' ', colon + 1);
+        int64_t kib = 0;
+        if (value == std::string_view::npos ||
+            std::from_chars(line.data() + value, line.data() + line.size(), kib).ec != std::errc())
+            return -1;
+        return kib * 1024;
+    }
+    return -1;
+}
+
+bool worth_rereading_in_huge_pages(int cached, int huge) {
+    return cached >= 4 && huge >= 1 && huge * 4 < cached * 3;
+}
+
+}  // namespace detail
+
+// A file the page cache holds in small folios (written or downloaded by another program, or read
+// before through a map without huge pages) maps in 4 KiB pages however it is mapped, until the
+// kernel evicts it, and the decode GEMV then streams it about a quarter slower (write_back_and_evict
+// in mapped_file.hpp). When the file is cached and its sampled 2 MiB regions come out mostly in
+// small pages although some come out huge, drop it from the page cache and map it again: the
+// first touches then read it from disk in huge folios. That costs one read of the file, once;
+// later loads find it cached in huge folios. Pages another process has mapped stay as they are.
+void MappedFile::reread_if_cached_in_small_pages(int fd) {
+#if defined(__linux__)
+    constexpr size_t kSamples = 8;
+    const size_t regions = size_ / kHugePage;
+    if (regions < kSamples) return;
+    auto* base = const_cast<uint8_t*>(data_);
+    std::vector<unsigned char> in_core(kHugePage / size_t(::sysconf(_SC_PAGESIZE)));
+    int cached = 0;
+    for (size_t i = 0; i < kSamples; ++i) {
+        uint8_t* region = base + (i * regions / kSamples) * kHugePage;
+        if (::mincore(region, kHugePage, in_core.data()) != 0) return;
+        if (!std::all_of(in_core.begin(), in_core.end(), [](unsigned char c) { return c & 1; })) continue;
+        ++cached;
+        (void)*static_cast<volatile const uint8_t*>(region);  // maps the region, huge if its folio is
+    }
+    if (cached == 0) return;
+    std::ifstream in("/proc/self/smaps");
+    const std::string smaps((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const int64_t huge_bytes = detail::smaps_file_pmd_bytes(smaps, uintptr_t(base));
+    if (huge_bytes < 0 || !detail::worth_rereading_in_huge_pages(cached, int(huge_bytes / int64_t(kHugePage)))) return;
+    // Unmap our pages (an anonymous placeholder keeps the addresses), drop the file's cached pages,
+    // and map the file again where it was.
+    if (::mmap(base, size_, PROT_NONE, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0) == MAP_FAILED)
+        return;  // the file's map is left as it was
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    if (::mmap(base, size_, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED) {
+        const int e = errno;
+        ::munmap(base, size_);
+        data_ = nullptr;
+        fail("{}: cannot map again after dropping it from the page cache: {}", path_, std::strerror(e));
+    }
+    ::madvise(base, size_, MADV_HUGEPAGE);
+#else
+    (void)fd;
+#endif
 }
 
 // The whole pages inside [p, p + bytes) of this map (possibly none); false when the range is not

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace gavel {
 
@@ -32,11 +33,22 @@ public:
 
 private:
     bool inner_pages(const void* p, size_t bytes, uintptr_t& first, uintptr_t& last) const;
+    void reread_if_cached_in_small_pages(int fd);
 
     std::string path_;
     const uint8_t* data_ = nullptr;
     size_t size_ = 0;
 };
+
+namespace detail {
+// The FilePmdMapped bytes of the mapping that starts at `start` in `smaps` (the text of
+// /proc/self/smaps), or -1 when no mapping starts there or it has no such field.
+int64_t smaps_file_pmd_bytes(std::string_view smaps, uintptr_t start);
+// Of `cached` sampled 2 MiB regions of a file that the page cache already held, `huge` were mapped
+// in huge pages: true when re-reading the file from disk is worth it (this kernel and file system
+// can map the file in huge pages, and fewer than 3 in 4 of the samples are).
+bool worth_rereading_in_huge_pages(int cached, int huge);
+}  // namespace detail
 
 // For a writer of a file MappedFile will map (a checkpoint just written or downloaded): writes the
 // open file `fd` back to disk (fdatasync) and drops its pages from the page cache, so that the

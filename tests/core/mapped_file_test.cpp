@@ -124,5 +124,46 @@ TEST(WriteBackAndEvict, LargeFilesLeaveThePageCacheSmallOnesStay) {
     }
 }
 
+// The smaps block of one mapping: its FilePmdMapped, and nothing from a neighbour's block.
+TEST(SmapsFilePmdBytes, ReadsTheFieldOfTheMappingThatStartsThere) {
+    const std::string smaps =
+        "55d0c0a00000-55d0c0a21000 r--p 00000000 fe:00 123 /usr/bin/gavel\n"
+        "Size:                132 kB\n"
+        "FilePmdMapped:        0 kB\n"
+        "VmFlags: rd mr mw me dw sd\n"
+        "7f8207a00000-7f8243e5a000 r--p 00000000 fe:00 10952827   /m/model.safetensors\n"
+        "Size:             988128 kB\n"
+        "Rss:              994592 kB\n"
+        "FilePmdMapped:    964608 kB\n"
+        "VmFlags: rd mr mw me hg\n"
+        "7f8300000000-7f8300001000 rw-p 00000000 00:00 0\n"
+        "Size:                  4 kB\n";
+    EXPECT_EQ(detail::smaps_file_pmd_bytes(smaps, 0x7f8207a00000), int64_t(964608) * 1024);
+    EXPECT_EQ(detail::smaps_file_pmd_bytes(smaps, 0x55d0c0a00000), 0);
+    EXPECT_EQ(detail::smaps_file_pmd_bytes(smaps, 0x7f8300000000), -1) << "no such field before the next header";
+    EXPECT_EQ(detail::smaps_file_pmd_bytes(smaps, 0x7f8207a01000), -1) << "no mapping starts there";
+    EXPECT_EQ(detail::smaps_file_pmd_bytes("", 0x1000), -1);
+    EXPECT_EQ(detail::smaps_file_pmd_bytes("1000-2000 r--p 0 0:0 0\nFilePmdMapped:\n", 0x1000), -1) << "no value";
+}
+
+TEST(WorthRereadingInHugePages, OnlyWhenSomeSamplesProveHugePagesPossibleAndMostAreSmall) {
+    EXPECT_TRUE(detail::worth_rereading_in_huge_pages(8, 1));
+    EXPECT_TRUE(detail::worth_rereading_in_huge_pages(8, 5));
+    EXPECT_FALSE(detail::worth_rereading_in_huge_pages(8, 6)) << "3 in 4 huge already";
+    EXPECT_FALSE(detail::worth_rereading_in_huge_pages(8, 0)) << "this file system may not map files in huge pages";
+    EXPECT_FALSE(detail::worth_rereading_in_huge_pages(3, 1)) << "too few cached samples to judge";
+}
+
+// A file just written (cached, in whatever folios the writes made) maps and reads back whole,
+// whether or not MappedFile re-reads it.
+TEST(MappedFile, ACachedLargeFileReadsBackWhole) {
+    const auto bytes = pattern((size_t(40) << 20) + 4099);
+    const std::string path = write_file("cached_large", bytes);
+    MappedFile f(path);
+    EXPECT_TRUE(same_bytes(f, bytes));
+    MappedFile again(path);
+    EXPECT_TRUE(same_bytes(again, bytes));
+}
+
 }  // namespace
 }  // namespace gavel
