@@ -95,7 +95,7 @@ void linear(ThreadPool& pool, const float* x, int64_t m, const TensorView& w, fl
 namespace {
 
 struct Weights {
-    std::vector<uint8_t> bytes;
+    HugePageBytes bytes;
     TensorView view;
 };
 

@@ -100,9 +100,9 @@ MappedFile::MappedFile(const std::string& path) : path_(path) {
 namespace detail {
 
 int64_t smaps_file_pmd_bytes(std::string_view smaps, uintptr_t start) {
-    // A mapping's block starts with "start-end perms ..." in lower-case hex, its fields follow as
-    // "Name:   value kB" lines, up to the next mapping's header.
-    const std::string header = fmt::format("{:x}-", start);
+    // A mapping's block starts with "start-end perms ..." in lower-case hex (8 digits or more), and
+    // its fields follow as "Name:   value kB" lines, up to the next mapping's header.
+    const std::string header = fmt::format("{:08x}-", start);
     size_t at = 0;
     while (at < smaps.size() && smaps.compare(at, header.size(), header) != 0) {
         at = smaps.find('\n', at);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/huge_page_allocator.hpp"
 #include "core/tensor.hpp"
 #include "core/thread_pool.hpp"
 #include "io/checkpoint.hpp"
@@ -15,6 +16,6 @@ namespace gavel {
 // checkpoint's pages of `w` go slice by slice as they are read (Checkpoint::release), and returns
 // the Q8_0 view linear() takes.
 TensorView quantize_weight(ThreadPool& pool, const Checkpoint& checkpoint, const TensorView& w,
-                           const std::string& name, std::vector<std::vector<uint8_t>>& owned);
+                           const std::string& name, std::vector<HugePageBytes>& owned);
 
 }  // namespace gavel

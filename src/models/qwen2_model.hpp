@@ -12,6 +12,7 @@
 #include "backend/cpu/kv_cache.hpp"
 #include "backend/cpu/quantize.hpp"
 #include "backend/cpu/rope.hpp"
+#include "core/huge_page_allocator.hpp"
 #include "core/tensor.hpp"
 #include "core/thread_pool.hpp"
 #include "io/checkpoint.hpp"
@@ -65,7 +66,7 @@ private:
     TensorView embed_tokens_, final_norm_, lm_head_;
     bool tied_ = false;
     cpu::WeightFormat weights_ = cpu::WeightFormat::Checkpoint;
-    std::vector<std::vector<uint8_t>> quantized_;  // the Q8_0 matrices (Int8); moving keeps the buffers
+    std::vector<HugePageBytes> quantized_;  // the Q8_0 matrices (Int8); moving keeps the buffers
     std::vector<Layer> layers_;
     cpu::RopeTable rope_;
 };

@@ -93,7 +93,7 @@ const TensorView& find_tensor(const Checkpoint& checkpoint, std::string_view suf
     return t;
 }
 
-std::vector<uint8_t> merge_linear_lora(const TensorView& w, const TensorView& a, const TensorView& b, float scale) {
+HugePageBytes merge_linear_lora(const TensorView& w, const TensorView& a, const TensorView& b, float scale) {
     check_float(w, "weight");
     check_float(a, "lora_A");
     check_float(b, "lora_B");
@@ -101,7 +101,7 @@ std::vector<uint8_t> merge_linear_lora(const TensorView& w, const TensorView& a,
     if (a.rank() != 2 || b.rank() != 2 || a.dim(1) != in || b.dim(0) != out || b.dim(1) != r || r > 64)
         fail("lora: factors {} and {} do not fit weight {}", shape_string(a.shape), shape_string(b.shape),
              shape_string(w.shape));
-    std::vector<uint8_t> merged(w.nbytes());
+    HugePageBytes merged(w.nbytes());
     std::vector<float> a_f32(size_t(r * in));
     for (int64_t i = 0; i < r * in; ++i) a_f32[size_t(i)] = element_f32(a, i);
     for (int64_t o = 0; o < out; ++o) {
@@ -116,7 +116,7 @@ std::vector<uint8_t> merge_linear_lora(const TensorView& w, const TensorView& a,
     return merged;
 }
 
-std::vector<uint8_t> merge_embedding_lora(const TensorView& w, const TensorView& a, const TensorView& b, float scale) {
+HugePageBytes merge_embedding_lora(const TensorView& w, const TensorView& a, const TensorView& b, float scale) {
     check_float(w, "weight");
     check_float(a, "lora_A");
     check_float(b, "lora_B");
@@ -124,7 +124,7 @@ std::vector<uint8_t> merge_embedding_lora(const TensorView& w, const TensorView&
     if (a.rank() != 2 || b.rank() != 2 || a.dim(0) != rows || b.dim(1) != dim || a.dim(1) != b.dim(0) || a.dim(1) > 64)
         fail("lora: factors {} and {} do not fit embedding {}", shape_string(a.shape), shape_string(b.shape),
              shape_string(w.shape));
-    std::vector<uint8_t> merged(w.nbytes());
+    HugePageBytes merged(w.nbytes());
     std::vector<float> w_row(static_cast<size_t>(dim)), row(static_cast<size_t>(dim));
     for (int64_t i = 0; i < rows; ++i) {
         for (int64_t j = 0; j < dim; ++j) w_row[size_t(j)] = element_f32(w, i * dim + j);
@@ -152,7 +152,7 @@ XlmRobertaEncoder XlmRobertaEncoder::load(const Checkpoint& ck, const JinaEmbedd
     if (options.task) task = jina_task_index(c, *options.task);
     if (task && (R <= 0 || R > 64)) fail("encoder: lora_rank {} is not supported (1 to 64)", R);
     const float scale = float(c.lora_alpha / double(R));
-    std::vector<std::vector<uint8_t>> owned;
+    std::vector<HugePageBytes> owned;
     XlmRobertaWeights w;
 
     // jina's checkpoints keep each adapted weight as "<module>.parametrizations.weight.original"
@@ -173,7 +173,7 @@ XlmRobertaEncoder XlmRobertaEncoder::load(const Checkpoint& ck, const JinaEmbedd
     auto linear = [&](const std::string& module, int64_t out, int64_t in) -> TensorView {
         const TensorView& weight = base(module, {out, in});
         TensorView w = weight;
-        std::vector<uint8_t> merged;
+        HugePageBytes merged;
         if (task) {
             auto [a, b] = factors(module, {R, in}, {out, R});
             merged = merge_linear_lora(weight, a, b, scale);
@@ -243,7 +243,7 @@ TokenBatch TokenBatch::pad(std::span<const std::vector<int32_t>> sequences, int3
 }
 
 XlmRobertaEncoder::XlmRobertaEncoder(JinaEmbeddingsConfig config, GeluKind gelu, XlmRobertaWeights weights,
-                                     std::vector<std::vector<uint8_t>> owned, std::optional<std::string> task)
+                                     std::vector<HugePageBytes> owned, std::optional<std::string> task)
     : config_(std::move(config)),
       gelu_(gelu),
       w_(std::move(weights)),

@@ -11,6 +11,7 @@
 
 #include "backend/cpu/quantize.hpp"
 #include "backend/cpu/rope.hpp"
+#include "core/huge_page_allocator.hpp"
 #include "core/tensor.hpp"
 #include "core/thread_pool.hpp"
 #include "io/model_config.hpp"
@@ -78,7 +79,7 @@ public:
     // task weights); moving a vector keeps its buffer, so the views stay valid. `task` names the
     // adapter merged into `weights`, if any.
     XlmRobertaEncoder(JinaEmbeddingsConfig config, GeluKind gelu, XlmRobertaWeights weights,
-                      std::vector<std::vector<uint8_t>> owned, std::optional<std::string> task = std::nullopt);
+                      std::vector<HugePageBytes> owned, std::optional<std::string> task = std::nullopt);
 
     const JinaEmbeddingsConfig& config() const { return config_; }
     GeluKind gelu() const { return gelu_; }
@@ -101,7 +102,7 @@ private:
     JinaEmbeddingsConfig config_;
     GeluKind gelu_;
     XlmRobertaWeights w_;
-    std::vector<std::vector<uint8_t>> owned_;
+    std::vector<HugePageBytes> owned_;
     std::optional<std::string> task_;
     cpu::RopeTable rope_;
 };
@@ -111,8 +112,8 @@ std::vector<float> mean_pool(const float* hidden, const TokenBatch& batch, int64
 
 // W + (B @ A) * scale (linear) computed in f32 and stored in W's dtype, as merging the adapter
 // offline does (spec §2.5.3). a: [r, in], b: [out, r] (any float dtype), w: [out, in].
-std::vector<uint8_t> merge_linear_lora(const TensorView& w, const TensorView& a, const TensorView& b, float scale);
+HugePageBytes merge_linear_lora(const TensorView& w, const TensorView& a, const TensorView& b, float scale);
 // W + (A @ B) * scale for an embedding table: a [vocab, r], b [r, dim] (the roles swap, §2.5.3).
-std::vector<uint8_t> merge_embedding_lora(const TensorView& w, const TensorView& a, const TensorView& b, float scale);
+HugePageBytes merge_embedding_lora(const TensorView& w, const TensorView& a, const TensorView& b, float scale);
 
 }  // namespace gavel

@@ -83,7 +83,7 @@ TEST(JinaEncoder, WordEmbeddingRowsMergedOnLookupEqualTheMergedTable) {
     ASSERT_TRUE(enc.weights().word_lora_a.data);
     // The same encoder with the whole word-embedding table merged up front.
     auto w = enc.weights();
-    std::vector<std::vector<uint8_t>> owned;
+    std::vector<HugePageBytes> owned;
     owned.push_back(merge_embedding_lora(w.word_embeddings, w.word_lora_a, w.word_lora_b, w.word_lora_scale));
     w.word_embeddings.data = owned.back().data();
     w.word_lora_a = w.word_lora_b = TensorView{};

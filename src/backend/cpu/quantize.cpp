@@ -92,14 +92,14 @@ size_t matrix_bytes(DType dtype, int64_t n, int64_t k) {
     return dtype == DType::Q8_0 ? q8_0_bytes(n, k) : size_t(n * k) * dtype_size(dtype);
 }
 
-std::vector<uint8_t> quantize_q8_0(ThreadPool& pool, const TensorView& w, std::string_view name,
+HugePageBytes quantize_q8_0(ThreadPool& pool, const TensorView& w, std::string_view name,
                                    const std::function<void(const TensorView&)>& done) {
     if (w.rank() != 2) fail("int8 weights: '{}' must be 2-D, got shape {}", name, shape_string(w.shape));
     if (w.dtype != DType::F32 && w.dtype != DType::BF16 && w.dtype != DType::F16)
         fail("int8 weights: '{}' has dtype {}; only F32, BF16 and F16 weights can be quantised", name,
              dtype_name(w.dtype));
     const int64_t n = w.dim(0), k = w.dim(1), groups = groups_of(n);
-    std::vector<uint8_t> out(q8_0_bytes(n, k));
+    HugePageBytes out(q8_0_bytes(n, k));
     const size_t group_bytes = size_t(blocks_of(k)) * size_t(kQ8BlockBytes);
     // The lowest row with a value that cannot be quantised, reported once the threads are done.
     std::atomic<int64_t> bad_row{std::numeric_limits<int64_t>::max()};
@@ -125,7 +125,7 @@ std::vector<uint8_t> quantize_q8_0(ThreadPool& pool, const TensorView& w, std::s
     return out;
 }
 
-TensorView q8_0_view(const std::vector<uint8_t>& bytes, int64_t n, int64_t k) {
+TensorView q8_0_view(const HugePageBytes& bytes, int64_t n, int64_t k) {
     if (bytes.size() != q8_0_bytes(n, k))
         fail("q8_0_view: {} bytes do not hold a [{}, {}] Q8_0 matrix ({} bytes)", bytes.size(), n, k, q8_0_bytes(n, k));
     return TensorView{DType::Q8_0, {n, k}, bytes.data()};
