@@ -93,7 +93,7 @@ size_t matrix_bytes(DType dtype, int64_t n, int64_t k) {
 }
 
 HugePageBytes quantize_q8_0(ThreadPool& pool, const TensorView& w, std::string_view name,
-                                   const std::function<void(const TensorView&)>& done) {
+                            const std::function<void(const TensorView&)>& done) {
     if (w.rank() != 2) fail("int8 weights: '{}' must be 2-D, got shape {}", name, shape_string(w.shape));
     if (w.dtype != DType::F32 && w.dtype != DType::BF16 && w.dtype != DType::F16)
         fail("int8 weights: '{}' has dtype {}; only F32, BF16 and F16 weights can be quantised", name,

@@ -51,7 +51,7 @@ size_t matrix_bytes(DType dtype, int64_t n, int64_t k);
 // in slices of about 16 MiB of `w`; `done`, if given, is called with the view of each slice's rows
 // once they are read (to let their memory go while the rest is quantised).
 HugePageBytes quantize_q8_0(ThreadPool& pool, const TensorView& w, std::string_view name,
-                                   const std::function<void(const TensorView&)>& done = nullptr);
+                            const std::function<void(const TensorView&)>& done = nullptr);
 // The view linear() takes: dtype Q8_0, shape [n, k], data = bytes (which must outlive it).
 TensorView q8_0_view(const HugePageBytes& bytes, int64_t n, int64_t k);
 // The weights a Q8_0 view holds, as f32 [n, k] (q * d): for tests and accuracy reports.
