@@ -10,6 +10,7 @@
 #include "backend/cpu/norm.hpp"
 #include "core/error.hpp"
 #include "models/int8_weights.hpp"
+#include "models/scratch_buffers.hpp"
 
 namespace gavel {
 
@@ -139,8 +140,21 @@ std::vector<std::vector<float>> Qwen2Model::forward(ThreadPool& pool, std::span<
             positions.push_back(int32_t(ch.cache->size() + int64_t(t)));
         }
 
-    std::vector<float> h(size_t(m * D)), a(size_t(m * D)), q(size_t(m * Hq * d)), k(size_t(m * Hkv * d)),
-        v(size_t(m * Hkv * d)), attn(size_t(m * Hq * d)), proj(size_t(m * D)), gate(size_t(m * F)), up(size_t(m * F));
+    // The activations are kept per calling thread between passes (scratch_buffers.hpp): a decode
+    // step allocates none of them. Every one is written before it is read.
+    struct Buffers {
+        std::vector<float> h, a, q, k, v, attn, proj, gate, up;
+    };
+    thread_local Buffers kept;
+    auto& h = at_least(kept.h, size_t(m * D));
+    auto& a = at_least(kept.a, size_t(m * D));
+    auto& q = at_least(kept.q, size_t(m * Hq * d));
+    auto& k = at_least(kept.k, size_t(m * Hkv * d));
+    auto& v = at_least(kept.v, size_t(m * Hkv * d));
+    auto& attn = at_least(kept.attn, size_t(m * Hq * d));
+    auto& proj = at_least(kept.proj, size_t(m * D));
+    auto& gate = at_least(kept.gate, size_t(m * F));
+    auto& up = at_least(kept.up, size_t(m * F));
     std::vector<cpu::CausalAttentionSequence> attention(chunks.size());
 
     // h = E[ids]
