@@ -105,7 +105,10 @@ size_t resident_pages(const std::string& path, size_t size) {
 TEST(WriteBackAndEvict, LargeFilesLeaveThePageCacheSmallOnesStay) {
     struct statfs fs {};
     ASSERT_EQ(0, ::statfs(::testing::TempDir().c_str(), &fs));
-    if (fs.f_type == TMPFS_MAGIC) GTEST_SKIP() << "the page cache of tmpfs is the file itself";
+    // The eviction is advice: tmpfs keeps its files in the page cache, and overlayfs before Linux 6.5
+    // did not pass the advice on to the file underneath.
+    if (fs.f_type == TMPFS_MAGIC || fs.f_type == OVERLAYFS_SUPER_MAGIC)
+        GTEST_SKIP() << "the page cache here does not take eviction advice";
     for (size_t size : {size_t(4) << 20, size_t(64) << 10}) {
         const auto bytes = pattern(size);
         const std::string path = write_file("evict_" + std::to_string(size), bytes);
@@ -143,7 +146,9 @@ TEST(SmapsFilePmdBytes, ReadsTheFieldOfTheMappingThatStartsThere) {
     EXPECT_EQ(detail::smaps_file_pmd_bytes(smaps, 0x7f8300000000), -1) << "no such field before the next header";
     EXPECT_EQ(detail::smaps_file_pmd_bytes(smaps, 0x7f8207a01000), -1) << "no mapping starts there";
     EXPECT_EQ(detail::smaps_file_pmd_bytes("", 0x1000), -1);
-    EXPECT_EQ(detail::smaps_file_pmd_bytes("1000-2000 r--p 0 0:0 0\nFilePmdMapped:\n", 0x1000), -1) << "no value";
+    EXPECT_EQ(detail::smaps_file_pmd_bytes("00001000-00002000 r--p 0 0:0 0\nFilePmdMapped:    12 kB\n", 0x1000), 12 * 1024)
+        << "addresses padded to 8 digits";
+    EXPECT_EQ(detail::smaps_file_pmd_bytes("00001000-00002000 r--p 0 0:0 0\nFilePmdMapped:\n", 0x1000), -1) << "no value";
 }
 
 TEST(WorthRereadingInHugePages, OnlyWhenSomeSamplesProveHugePagesPossibleAndMostAreSmall) {
