@@ -18,7 +18,7 @@ namespace gavel {
 namespace detail {
 void* allocate_huge(size_t bytes);
 void free_huge(void* p, size_t bytes);
-inline constexpr size_t kHugePageBytes = size_t(2) << 20;
+inline constexpr size_t kHugePageBytes = size_t(2) << 20;  // a PMD-level page on x86-64 and arm64 (4 KiB base pages)
 }  // namespace detail
 
 template <class T>

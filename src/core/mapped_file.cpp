@@ -20,34 +20,36 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/huge_page_allocator.hpp"
 
 namespace gavel {
 
 namespace {
 
-constexpr size_t kHugePage = size_t(2) << 20;  // a PMD-level page on x86-64 and arm64 (4 KiB base pages)
+using detail::kHugePageBytes;
 
-// Maps the file at a kHugePage boundary and asks for transparent huge pages (MADV_HUGEPAGE; a
+// Maps the file at a kHugePageBytes boundary and asks for transparent huge pages (MADV_HUGEPAGE; a
 // no-op where THP is off): the kernel can then read a checkpoint into 2 MiB page-cache folios and
 // map each with one page-table entry, so the decode GEMV, which streams every weight once a token,
 // takes one TLB miss per 2 MiB rather than per 4 KiB. Read through such a map, a Qwen2-0.5B BF16
 // checkpoint's decode weight stream ran at 52 GB/s against 37-48 GB/s through a 4 KiB-page map of
 // the same cached file, interleaved in one process (bench/decode_stream's linear()). A file the
 // page cache already holds in small folios (one just written, say) stays in them until evicted:
-// gavel's own writers evict what they write (write_back_and_evict). Files under kHugePage map as
-// usual.
+// gavel's own writers evict what they write (write_back_and_evict). Files under kHugePageBytes map
+// as usual.
 void* map_huge_aligned(int fd, size_t size) {
-    if (size < kHugePage) return ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (size < kHugePageBytes) return ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
     // Reserve room to slide to the boundary, map the file over the reservation there, and hand
     // the reservation's unused head and tail back.
-    void* reserved = ::mmap(nullptr, size + kHugePage, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void* reserved =
+        ::mmap(nullptr, size + kHugePageBytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (reserved == MAP_FAILED) return MAP_FAILED;
-    const uintptr_t start = uintptr_t(reserved), end = start + size + kHugePage;
-    const uintptr_t at = (start + kHugePage - 1) & ~uintptr_t(kHugePage - 1);
+    const uintptr_t start = uintptr_t(reserved), end = start + size + kHugePageBytes;
+    const uintptr_t at = (start + kHugePageBytes - 1) & ~uintptr_t(kHugePageBytes - 1);
     void* p = ::mmap(reinterpret_cast<void*>(at), size, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0);
     if (p == MAP_FAILED) {
         const int e = errno;
-        ::munmap(reserved, size + kHugePage);
+        ::munmap(reserved, size + kHugePageBytes);
         errno = e;
         return MAP_FAILED;
     }
@@ -110,7 +112,8 @@ int64_t smaps_file_pmd_bytes(std::string_view smaps, uintptr_t start) {
         ++at;
     }
     if (at >= smaps.size()) return -1;
-    for (at = smaps.find('\n', at); at != std::string_view::npos && at + 1 < smaps.size(); at = smaps.find('\n', at + 1)) {
+    for (at = smaps.find('\n', at); at != std::string_view::npos && at + 1 < smaps.size();
+         at = smaps.find('\n', at + 1)) {
         const std::string_view line = smaps.substr(at + 1, smaps.find('\n', at + 1) - at - 1);
         const size_t colon = line.find(':');
         if (colon == std::string_view::npos || line.find(' ') < colon) return -1;  // the next mapping's header
@@ -141,14 +144,14 @@ bool worth_rereading_in_huge_pages(int cached, int huge) {
 void MappedFile::reread_if_cached_in_small_pages(int fd) {
 #if defined(__linux__)
     constexpr size_t kSamples = 8;
-    const size_t regions = size_ / kHugePage;
+    const size_t regions = size_ / kHugePageBytes;
     if (regions < kSamples) return;
     auto* base = const_cast<uint8_t*>(data_);
-    std::vector<unsigned char> in_core(kHugePage / size_t(::sysconf(_SC_PAGESIZE)));
+    std::vector<unsigned char> in_core(kHugePageBytes / size_t(::sysconf(_SC_PAGESIZE)));
     int cached = 0;
     for (size_t i = 0; i < kSamples; ++i) {
-        uint8_t* region = base + (i * regions / kSamples) * kHugePage;
-        if (::mincore(region, kHugePage, in_core.data()) != 0) return;
+        uint8_t* region = base + (i * regions / kSamples) * kHugePageBytes;
+        if (::mincore(region, kHugePageBytes, in_core.data()) != 0) return;
         if (!std::all_of(in_core.begin(), in_core.end(), [](unsigned char c) { return c & 1; })) continue;
         ++cached;
         (void)*static_cast<volatile const uint8_t*>(region);  // maps the region, huge if its folio is
@@ -157,7 +160,8 @@ void MappedFile::reread_if_cached_in_small_pages(int fd) {
     std::ifstream in("/proc/self/smaps");
     const std::string smaps((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const int64_t huge_bytes = detail::smaps_file_pmd_bytes(smaps, uintptr_t(base));
-    if (huge_bytes < 0 || !detail::worth_rereading_in_huge_pages(cached, int(huge_bytes / int64_t(kHugePage)))) return;
+    if (huge_bytes < 0 || !detail::worth_rereading_in_huge_pages(cached, int(huge_bytes / int64_t(kHugePageBytes))))
+        return;
     // Unmap our pages (an anonymous placeholder keeps the addresses), drop the file's cached pages,
     // and map the file again where it was.
     if (::mmap(base, size_, PROT_NONE, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0) == MAP_FAILED)
@@ -203,7 +207,7 @@ bool MappedFile::release(const void* p, size_t bytes) const {
 
 void write_back_and_evict(int fd, const std::string& path) {
     struct stat st {};
-    if (::fstat(fd, &st) != 0 || size_t(st.st_size) < kHugePage) return;
+    if (::fstat(fd, &st) != 0 || size_t(st.st_size) < kHugePageBytes) return;
     if (::fdatasync(fd) != 0) fail("{}: cannot write back to disk: {}", path, std::strerror(errno));
     ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 }
