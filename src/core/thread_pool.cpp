@@ -103,7 +103,7 @@ void ThreadPool::worker_loop(size_t index) {
     }
 }
 
-void ThreadPool::parallel_for(size_t n, const std::function<void(size_t, size_t)>& fn, size_t grain) {
+void ThreadPool::parallel_for(size_t n, FunctionRef<void(size_t, size_t)> fn, size_t grain) {
     if (n == 0) return;
     size_t threads = std::min(size(), std::max<size_t>(1, n / std::max<size_t>(1, grain)));
     if (threads <= 1 || workers_.empty()) {
@@ -114,7 +114,7 @@ void ThreadPool::parallel_for(size_t n, const std::function<void(size_t, size_t)
     run(n, fn);
 }
 
-void ThreadPool::parallel_for_stealing(size_t n, size_t piece, const std::function<void(size_t, size_t)>& fn) {
+void ThreadPool::parallel_for_stealing(size_t n, size_t piece, FunctionRef<void(size_t, size_t)> fn) {
     if (n == 0) return;
     piece = std::max<size_t>(1, piece);
     if (workers_.empty() || n == 1) {
@@ -131,7 +131,7 @@ void ThreadPool::parallel_for_stealing(size_t n, size_t piece, const std::functi
     run(n, fn);
 }
 
-void ThreadPool::run(size_t n, const std::function<void(size_t, size_t)>& fn) {
+void ThreadPool::run(size_t n, FunctionRef<void(size_t, size_t)> fn) {
     job_ = &fn;
     job_n_ = n;
     job_chunk_ = (n + size() - 1) / size();

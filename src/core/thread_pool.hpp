@@ -12,11 +12,12 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "core/function_ref.hpp"
 
 namespace gavel {
 
@@ -33,20 +34,20 @@ public:
     // Runs fn(begin, end) over [0, n) in contiguous chunks of at least `grain` items, on all
     // threads including the caller, and returns when every chunk is done. The first exception
     // thrown by a chunk is rethrown here. Not re-entrant: fn must not call parallel_for.
-    void parallel_for(size_t n, const std::function<void(size_t, size_t)>& fn, size_t grain = 1);
+    void parallel_for(size_t n, FunctionRef<void(size_t, size_t)> fn, size_t grain = 1);
 
     // Like parallel_for with grain 1, for loops whose items may take unequal time on each thread
     // (one thread slowed by the machine's other load, say): thread i still starts on the i-th
     // contiguous share of [0, n), but runs it in pieces of `piece` items, and a thread that
     // finishes its share takes the pieces left in the others' shares. fn is called on ranges of at
     // most `piece` items, several times per thread.
-    void parallel_for_stealing(size_t n, size_t piece, const std::function<void(size_t, size_t)>& fn);
+    void parallel_for_stealing(size_t n, size_t piece, FunctionRef<void(size_t, size_t)> fn);
 
 private:
     void worker_loop(size_t index);
     void run_chunks(size_t index);
     void run_range(size_t begin, size_t end);
-    void run(size_t n, const std::function<void(size_t, size_t)>& fn);  // hands the job out and waits
+    void run(size_t n, FunctionRef<void(size_t, size_t)> fn);  // hands the job out and waits
     // Spins until pred() holds or the spin budget is spent; true when pred() held.
     template <typename Pred>
     bool spin_until(Pred pred) const;
@@ -57,7 +58,7 @@ private:
     std::condition_variable wake_, done_;
     // Written by the caller before generation_ is bumped (release), read by workers after they
     // see the new generation (acquire).
-    const std::function<void(size_t, size_t)>* job_ = nullptr;
+    const FunctionRef<void(size_t, size_t)>* job_ = nullptr;
     size_t job_n_ = 0, job_chunk_ = 0;
     size_t job_piece_ = 0;  // nonzero: parallel_for_stealing's piece size
     // One claim cursor per thread's share, each on its own cache line so that owners do not
