@@ -7,8 +7,8 @@
 #include "backend/cpu/matmul.hpp"
 #include "backend/cpu/norm.hpp"
 #include "core/error.hpp"
+#include "core/scratch_buffers.hpp"
 #include "io/checkpoint.hpp"
-#include "models/scratch_buffers.hpp"
 
 namespace gavel {
 

@@ -9,8 +9,8 @@
 #include "backend/cpu/matmul.hpp"
 #include "backend/cpu/norm.hpp"
 #include "core/error.hpp"
+#include "core/scratch_buffers.hpp"
 #include "models/int8_weights.hpp"
-#include "models/scratch_buffers.hpp"
 
 namespace gavel {
 
@@ -120,8 +120,20 @@ std::vector<std::vector<float>> Qwen2Model::forward(ThreadPool& pool, std::span<
     const int64_t Hq = c.num_attention_heads, Hkv = c.num_key_value_heads, d = c.head_dim;
     const float eps = float(c.rms_norm_eps);
 
+    // The activations and the per-pass lists are kept per calling thread between passes
+    // (scratch_buffers.hpp): a decode step allocates only the logits it returns. Every one is
+    // written before it is read.
+    struct Buffers {
+        std::vector<int64_t> first, out_first;
+        std::vector<int32_t> ids, positions;
+        std::vector<cpu::CausalAttentionSequence> attention;
+        std::vector<float> h, a, q, k, v, attn, proj, gate, up, last, normed;
+    };
+    thread_local Buffers kept;
+
     // All chunks' tokens form one [m, D] activation matrix; chunk i owns rows [first[i], first[i + 1]).
-    std::vector<int64_t> first(chunks.size() + 1, 0);
+    auto& first = kept.first;
+    first.assign(chunks.size() + 1, 0);
     for (size_t i = 0; i < chunks.size(); ++i) {
         const Qwen2Chunk& ch = chunks[i];
         if (!ch.cache || ch.tokens.empty()) fail("qwen2 forward: chunk {} has no cache or no tokens", i);
@@ -131,21 +143,16 @@ std::vector<std::vector<float>> Qwen2Model::forward(ThreadPool& pool, std::span<
         first[i + 1] = first[i] + int64_t(ch.tokens.size());
     }
     const int64_t m = first.back();
-    std::vector<int32_t> ids, positions;
-    ids.reserve(size_t(m));
-    positions.reserve(size_t(m));
+    auto& ids = kept.ids;
+    auto& positions = kept.positions;
+    ids.clear();
+    positions.clear();
     for (const auto& ch : chunks)
         for (size_t t = 0; t < ch.tokens.size(); ++t) {
             ids.push_back(ch.tokens[t]);
             positions.push_back(int32_t(ch.cache->size() + int64_t(t)));
         }
 
-    // The activations are kept per calling thread between passes (scratch_buffers.hpp): a decode
-    // step allocates none of them. Every one is written before it is read.
-    struct Buffers {
-        std::vector<float> h, a, q, k, v, attn, proj, gate, up;
-    };
-    thread_local Buffers kept;
     auto& h = at_least(kept.h, size_t(m * D));
     auto& a = at_least(kept.a, size_t(m * D));
     auto& q = at_least(kept.q, size_t(m * Hq * d));
@@ -155,7 +162,8 @@ std::vector<std::vector<float>> Qwen2Model::forward(ThreadPool& pool, std::span<
     auto& proj = at_least(kept.proj, size_t(m * D));
     auto& gate = at_least(kept.gate, size_t(m * F));
     auto& up = at_least(kept.up, size_t(m * F));
-    std::vector<cpu::CausalAttentionSequence> attention(chunks.size());
+    auto& attention = kept.attention;
+    attention.resize(chunks.size());
 
     // h = E[ids]
     cpu::embedding(embed_tokens_, ids.data(), m, h.data());
@@ -193,16 +201,17 @@ std::vector<std::vector<float>> Qwen2Model::forward(ThreadPool& pool, std::span<
 
     // logits = RMSNorm(h) lm_head^T for the rows the chunks asked for, gathered into one product so the
     // (large) lm_head is read once per pass, not once per sequence.
-    std::vector<int64_t> out_first(chunks.size() + 1, 0);
+    auto& out_first = kept.out_first;
+    out_first.assign(chunks.size() + 1, 0);
     for (size_t i = 0; i < chunks.size(); ++i)
         out_first[i + 1] = out_first[i] + (chunks[i].all_logits ? first[i + 1] - first[i] : 1);
     const int64_t rows = out_first.back();
-    std::vector<float> last(size_t(rows * D));
+    auto& last = at_least(kept.last, size_t(rows * D));
     for (size_t i = 0; i < chunks.size(); ++i) {
         const int64_t n = out_first[i + 1] - out_first[i];
         std::copy(h.begin() + (first[i + 1] - n) * D, h.begin() + first[i + 1] * D, last.begin() + out_first[i] * D);
     }
-    std::vector<float> normed(size_t(rows * D));
+    auto& normed = at_least(kept.normed, size_t(rows * D));
     cpu::rms_norm(pool, last.data(), final_norm_, eps, rows, D, normed.data());
     std::vector<float> all(size_t(rows * V));
     cpu::linear(pool, normed.data(), rows, lm_head_, nullptr, all.data());

@@ -9,9 +9,9 @@
 #include "backend/cpu/matmul.hpp"
 #include "backend/cpu/norm.hpp"
 #include "core/error.hpp"
+#include "core/scratch_buffers.hpp"
 #include "io/checkpoint.hpp"
 #include "models/int8_weights.hpp"
-#include "models/scratch_buffers.hpp"
 
 namespace gavel {
 

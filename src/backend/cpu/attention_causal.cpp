@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <tuple>
 #include <vector>
 
 #include "backend/cpu/attention_tile.hpp"
 #include "core/error.hpp"
+#include "core/scratch_buffers.hpp"
 
 namespace gavel::cpu {
 
@@ -41,8 +43,18 @@ void attention_causal(ThreadPool& pool, std::span<const CausalAttentionSequence>
 
     // Work items: (sequence, key/value head, block of up to kTileRows rows, key part). A block's rows
     // run through (token, head of the group), so the group's heads share each key/value tile.
-    std::vector<Item> items;
-    std::vector<SplitBlock> split_blocks;
+    // The lists and buffers are kept per calling thread (a decode step calls this once per layer and
+    // allocates nothing); the workers reach the caller's through these references.
+    struct Scratch {
+        std::vector<Item> items;
+        std::vector<SplitBlock> split_blocks;
+        std::vector<float> partials, part_out, part_max, part_sum;
+    };
+    thread_local Scratch kept;
+    std::vector<Item>& items = kept.items;
+    std::vector<SplitBlock>& split_blocks = kept.split_blocks;
+    items.clear();
+    split_blocks.clear();
     int64_t partial_floats = 0;
     for (size_t s = 0; s < sequences.size(); ++s) {
         const CausalAttentionSequence& seq = sequences[s];
@@ -67,8 +79,12 @@ void attention_causal(ThreadPool& pool, std::span<const CausalAttentionSequence>
             }
     }
     if (items.empty()) return;
-    std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.cost > b.cost; });
-    std::vector<float> partials(static_cast<size_t>(partial_floats));
+    // Largest first, ties in the order they were listed (std::stable_sort would allocate a buffer).
+    std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
+        if (a.cost != b.cost) return a.cost > b.cost;
+        return std::tie(a.seq, a.group, a.row0, a.part) < std::tie(b.seq, b.group, b.row0, b.part);
+    });
+    float* const partials = at_least(kept.partials, size_t(partial_floats)).data();
 
     // Threads take items in turn (largest first) until none is left.
     std::atomic<size_t> next{0};
@@ -106,13 +122,12 @@ void attention_causal(ThreadPool& pool, std::span<const CausalAttentionSequence>
     });
 
     // Merge the parts of split blocks (small: a few rows per sequence and head group).
-    std::vector<float> part_out, part_max, part_sum;
     for (const SplitBlock& b : split_blocks) {
         const CausalAttentionSequence& seq = sequences[size_t(b.seq)];
         const int64_t part_floats = b.rows * (d + 2);
-        part_out.resize(size_t(b.parts * d));
-        part_max.resize(size_t(b.parts));
-        part_sum.resize(size_t(b.parts));
+        std::vector<float>& part_out = at_least(kept.part_out, size_t(b.parts * d));
+        std::vector<float>& part_max = at_least(kept.part_max, size_t(b.parts));
+        std::vector<float>& part_sum = at_least(kept.part_sum, size_t(b.parts));
         for (int64_t i = 0; i < b.rows; ++i) {
             for (int64_t p = 0; p < b.parts; ++p) {
                 const float* base = &partials[size_t(b.partial + p * part_floats)];

@@ -6,6 +6,7 @@
 
 #include "backend/cpu/attention_tile.hpp"
 #include "core/error.hpp"
+#include "core/scratch_buffers.hpp"
 
 namespace gavel::cpu {
 
@@ -69,8 +70,8 @@ void encoder_attention(ThreadPool& pool, const AttentionShape& s, const Attentio
     thread_local std::vector<uint32_t> k_bf16, v_bf16;
     const int64_t k_words = bf16_keys_words(s.kv_len, d), v_words = bf16_values_words(s.kv_len, d);
     if (convert_once) {
-        if (k_bf16.size() < size_t(s.heads * k_words)) k_bf16.resize(size_t(s.heads * k_words));
-        if (v_bf16.size() < size_t(s.heads * v_words)) v_bf16.resize(size_t(s.heads * v_words));
+        at_least(k_bf16, size_t(s.heads * k_words));
+        at_least(v_bf16, size_t(s.heads * v_words));
     }
     uint32_t* const kb = k_bf16.data();  // the caller's thread_local, as the workers must see it
     uint32_t* const vb = v_bf16.data();

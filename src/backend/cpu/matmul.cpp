@@ -11,6 +11,7 @@
 #include "backend/cpu/simd_target.hpp"
 #include "core/cpu_features.hpp"
 #include "core/error.hpp"
+#include "core/scratch_buffers.hpp"
 
 namespace gavel::cpu {
 
@@ -35,25 +36,26 @@ void check_weight(const TensorView& w) {
         fail("linear: weight dtype {} is not supported (F32, BF16, F16, Q8_0)", dtype_name(w.dtype));
 }
 
-}  // namespace
-
-void to_f32(const TensorView& t, float* out) {
-    int64_t n = t.numel();
-    switch (t.dtype) {
-        case DType::F32: std::memcpy(out, t.data, size_t(n) * 4); break;
-        case DType::BF16: widen_bf16(t.as<uint16_t>(), out, n); break;
-        case DType::F16: widen_f16(t.as<uint16_t>(), out, n); break;
+// n values of `dtype` at `data` as f32.
+void widen(DType dtype, const void* data, int64_t n, float* out) {
+    switch (dtype) {
+        case DType::F32: std::memcpy(out, data, size_t(n) * 4); break;
+        case DType::BF16: widen_bf16(static_cast<const uint16_t*>(data), out, n); break;
+        case DType::F16: widen_f16(static_cast<const uint16_t*>(data), out, n); break;
         case DType::F64:
-            for (int64_t i = 0; i < n; ++i) out[i] = float(t.as<double>()[i]);
+            for (int64_t i = 0; i < n; ++i) out[i] = float(static_cast<const double*>(data)[i]);
             break;
-        default: fail("to_f32: dtype {} is not a float type", dtype_name(t.dtype));
+        default: fail("to_f32: dtype {} is not a float type", dtype_name(dtype));
     }
 }
 
+}  // namespace
+
+void to_f32(const TensorView& t, float* out) { widen(t.dtype, t.data, t.numel(), out); }
+
 float* detail::thread_scratch(size_t floats) {
     thread_local std::vector<float> scratch;
-    if (scratch.size() < floats) scratch.resize(floats);
-    return scratch.data();
+    return at_least(scratch, floats).data();
 }
 
 namespace {
@@ -160,7 +162,7 @@ void linear(ThreadPool& pool, const float* x, int64_t m, std::span<const LinearO
     thread_local std::vector<float> q8_scales;
     thread_local std::vector<int32_t> q8_biases;
     thread_local std::vector<float> x_scratch;
-    if (bias_scratch.size() < size_t(bias_floats)) bias_scratch.resize(size_t(bias_floats));
+    at_least(bias_scratch, size_t(bias_floats));
 
     const detail::KernelSet& ks = kernel_set(matmul_isa());
     const bool gemm = m >= kGemmMinRows;
@@ -170,8 +172,7 @@ void linear(ThreadPool& pool, const float* x, int64_t m, std::span<const LinearO
     // (m x k floats, small) to a cache-line-aligned scratch first.
     if (!gemm && k > 0 && !starts_cache_line(x)) {
         const size_t floats = size_t(m * k);
-        if (x_scratch.size() < floats + kCacheLineFloats) x_scratch.resize(floats + kCacheLineFloats);
-        float* aligned = cache_line_aligned(x_scratch.data());
+        float* aligned = cache_line_aligned(at_least(x_scratch, floats + kCacheLineFloats).data());
         std::copy(x, x + floats, aligned);
         x = aligned;
     }
@@ -180,9 +181,8 @@ void linear(ThreadPool& pool, const float* x, int64_t m, std::span<const LinearO
     if (bf16 && k > 0 && std::any_of(outputs.begin(), outputs.end(),
                                      [](const LinearOutput& o) { return o.w->dtype == DType::BF16; })) {
         const int64_t kp = (k + 1) & ~int64_t(1);
-        if (xb_scratch.size() < size_t(m * kp)) xb_scratch.resize(size_t(m * kp));
         // A thread_local named inside the lambda would be the worker's own: pass the pointer.
-        uint16_t* dst = xb_scratch.data();
+        uint16_t* dst = at_least(xb_scratch, size_t(m * kp)).data();
         pool.parallel_for(size_t(m), [&ks, x, k, dst](size_t r0, size_t r1) {
             ks.round_bf16(x, k, int64_t(r0), int64_t(r1), dst);
         });
@@ -193,14 +193,9 @@ void linear(ThreadPool& pool, const float* x, int64_t m, std::span<const LinearO
                              [](const LinearOutput& o) { return o.w->dtype == DType::Q8_0; })) {
         q8.blocks = (k + kQ8Block - 1) / kQ8Block;
         const size_t blocks = size_t(m * q8.blocks);
-        if (q8_scales.size() < blocks) {
-            q8_values.resize(blocks * kQ8Block);
-            q8_scales.resize(blocks);
-            q8_biases.resize(blocks);
-        }
-        q8.q = q8_values.data();
-        q8.scale = q8_scales.data();
-        q8.bias = q8_biases.data();
+        q8.q = at_least(q8_values, blocks * kQ8Block).data();
+        q8.scale = at_least(q8_scales, blocks).data();
+        q8.bias = at_least(q8_biases, blocks).data();
         pool.parallel_for(size_t(m), [&ks, x, k, q8](size_t r0, size_t r1) {
             ks.quantize_q8(x, k, int64_t(r0), int64_t(r1), q8);
         });
@@ -288,8 +283,8 @@ void embedding(const TensorView& table, const int32_t* ids, int64_t n, float* ou
     const int64_t rows = table.dim(0), dim = table.dim(1);
     for (int64_t i = 0; i < n; ++i) {
         if (ids[i] < 0 || ids[i] >= rows) fail("embedding: token id {} is outside the table of {} rows", ids[i], rows);
-        TensorView row{table.dtype, {dim}, static_cast<const uint8_t*>(table.data) + size_t(ids[i]) * size_t(dim) * dtype_size(table.dtype)};
-        to_f32(row, out + i * dim);
+        widen(table.dtype, static_cast<const uint8_t*>(table.data) + size_t(ids[i]) * size_t(dim) * dtype_size(table.dtype),
+              dim, out + i * dim);
     }
 }
 

@@ -5,6 +5,7 @@
 
 #include "backend/cpu/matmul.hpp"
 #include "core/error.hpp"
+#include "core/scratch_buffers.hpp"
 
 namespace gavel::cpu {
 
@@ -14,9 +15,9 @@ namespace {
 const float* params_f32(const TensorView& t, int64_t dim, const char* what, std::vector<float>& scratch) {
     if (t.numel() != dim) fail("{}: parameter has {} elements, rows have {}", what, t.numel(), dim);
     if (t.dtype == DType::F32) return t.as<float>();
-    scratch.resize(size_t(dim));
-    to_f32(t, scratch.data());
-    return scratch.data();
+    float* out = at_least(scratch, size_t(dim)).data();
+    to_f32(t, out);
+    return out;
 }
 
 // Rows per thread below which the norm runs on the caller alone (a decode step's single row).
