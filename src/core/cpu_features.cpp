@@ -31,6 +31,9 @@ CpuFeatures detect() {
         f.avx512bw = zmm && (b & (1u << 30));
         f.avx512vl = zmm && (b & (1u << 31));
         f.avx512_vnni = zmm && (c & (1u << 11));
+        // AMX-BF16 (edx bit 22) and AMX-TILE (bit 24), with the tile config and data state in XCR0.
+        const bool tiles = (xcr0 & 0x60000) == 0x60000;
+        f.amx_bf16 = zmm && tiles && (d & (1u << 22)) && (d & (1u << 24));
     }
     if (__get_cpuid_count(7, 1, &a, &b, &c, &d)) {
         f.avx512_bf16 = zmm && (a & (1u << 5));
@@ -41,6 +44,7 @@ CpuFeatures detect() {
 #endif
     if (const char* cap = std::getenv("GAVEL_CPU")) {
         std::string_view level(cap);
+        if (level == "generic" || level == "avx2" || level == "avx512") f.amx_bf16 = false;
         if (level == "generic" || level == "avx2") {
             f.avx512f = f.avx512bw = f.avx512vl = f.avx512_vnni = f.avx512_bf16 = false;
         }
@@ -72,6 +76,7 @@ std::string CpuFeatures::describe() const {
     add(avx512_vnni, "avx512_vnni");
     add(avx512_bf16, "avx512_bf16");
     add(avx_vnni, "avx_vnni");
+    add(amx_bf16, "amx_bf16");
     return s.empty() ? "generic x86-64" : s;
 }
 

@@ -78,9 +78,9 @@ void check(const Case& c, ThreadPool& pool, bool bf16_precision) {
         std::normal_distribution<float> dist(0.0f, 1.0f);
         std::vector<float> x(size_t(m * k));
         for (auto& v : x) v = dist(rng);
-        // BF16 precision applies to BF16 weights in the GEMM (m >= 4) on AVX512-BF16 CPUs only.
-        const bool rounded = bf16_precision && c.dtype == DType::BF16 && m >= 4 && c.isa == MatmulIsa::Avx512 &&
-                             cpu_features().avx512_bf16;
+        // BF16 precision applies to BF16 weights in the GEMM (m >= 4) on AVX512-BF16 CPUs (and AMX) only.
+        const bool rounded = bf16_precision && c.dtype == DType::BF16 && m >= 4 &&
+                             (c.isa == MatmulIsa::Amx || (c.isa == MatmulIsa::Avx512 && cpu_features().avx512_bf16));
         for (bool with_bias : {false, true}) {
             std::vector<float> y(size_t(m * n), std::nanf(""));
             linear(pool, x.data(), m, wv, with_bias ? &bv : nullptr, y.data());
@@ -124,9 +124,9 @@ TEST_P(MatmulPaths, Bf16PrecisionMatchesRoundedActivations) {
 
 std::vector<Case> cases() {
     std::vector<Case> out;
-    for (MatmulIsa isa : {MatmulIsa::Sse2, MatmulIsa::Avx2, MatmulIsa::Avx512})
+    for (MatmulIsa isa : {MatmulIsa::Sse2, MatmulIsa::Avx2, MatmulIsa::Avx512, MatmulIsa::Amx})
         for (DType dt : {DType::F32, DType::BF16, DType::F16})
-            for (auto [n, k] : {std::pair<int64_t, int64_t>{1, 1}, {37, 61}, {131, 300}, {67, 1043}})
+            for (auto [n, k] : {std::pair<int64_t, int64_t>{1, 1}, {37, 61}, {131, 300}, {67, 1043}, {70, 128}})
                 out.push_back({isa, dt, n, k});
     return out;
 }
@@ -211,7 +211,7 @@ TEST(LinearGemv, RowsGiveTheSameBitsHoweverTheyAreSplit) {
     std::normal_distribution<float> dist(0.0f, 1.0f);
     alignas(64) static float x[k];
     for (float& v : x) v = dist(rng);
-    for (MatmulIsa isa : {MatmulIsa::Sse2, MatmulIsa::Avx2, MatmulIsa::Avx512}) {
+    for (MatmulIsa isa : {MatmulIsa::Sse2, MatmulIsa::Avx2, MatmulIsa::Avx512, MatmulIsa::Amx}) {
         if (!matmul_isa_supported(isa)) continue;
         force_matmul_isa(isa);
         for (DType dtype : {DType::F32, DType::BF16, DType::F16}) {
@@ -248,8 +248,8 @@ TEST(LinearGroup, WeightsOfDifferentWidthsAreRefused) {
 }
 
 TEST(MatmulIsa, ForcingAnUnsupportedIsaFails) {
-    if (matmul_isa_supported(MatmulIsa::Avx512)) GTEST_SKIP() << "every ISA is supported here";
-    EXPECT_THROW(force_matmul_isa(MatmulIsa::Avx512), Error);
+    if (matmul_isa_supported(MatmulIsa::Amx)) GTEST_SKIP() << "every ISA is supported here";
+    EXPECT_THROW(force_matmul_isa(MatmulIsa::Amx), Error);
 }
 
 TEST(MatmulIsa, BestIsUsedByDefaultAndForcingIsUndone) {

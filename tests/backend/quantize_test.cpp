@@ -99,7 +99,7 @@ TEST_P(Q8Linear, MatchesTheDequantisedProductOnEveryPath) {
     const auto xd = quantised_activations(x, m, k);
 
     std::vector<float> first;
-    for (MatmulIsa isa : {MatmulIsa::Sse2, MatmulIsa::Avx2, MatmulIsa::Avx512}) {
+    for (MatmulIsa isa : {MatmulIsa::Sse2, MatmulIsa::Avx2, MatmulIsa::Avx512, MatmulIsa::Amx}) {
         if (!matmul_isa_supported(isa)) continue;
         force_matmul_isa(isa);
         std::vector<float> y(size_t(m * n), -1.0f);

@@ -73,7 +73,11 @@ constexpr size_t kStealPieceBytes = size_t(1) << 20;
 
 MatmulIsa best_isa() {
     const CpuFeatures& f = cpu_features();
-    if (f.avx512f && f.avx512bw && f.avx512vl && f.fma && f.f16c) return MatmulIsa::Avx512;
+    if (f.avx512f && f.avx512bw && f.avx512vl && f.fma && f.f16c) {
+        // Linux grants the tile state once per process; a refusal leaves AVX-512.
+        static const bool amx = f.amx_bf16 && f.avx512_bf16 && detail::request_amx_tiles();
+        return amx ? MatmulIsa::Amx : MatmulIsa::Avx512;
+    }
     if (f.avx2 && f.fma && f.f16c) return MatmulIsa::Avx2;
     return MatmulIsa::Sse2;
 }
@@ -93,6 +97,10 @@ const detail::KernelSet& kernel_set(MatmulIsa isa) {
         with_q8(cpu_features().avx512_bf16 ? detail::kernels_avx512_bf16() : detail::kernels_avx512(),
                 cpu_features().avx512_vnni);
     switch (isa) {
+        case MatmulIsa::Amx: {
+            static const detail::KernelSet amx = with_q8(detail::kernels_amx(), cpu_features().avx512_vnni);
+            return amx;
+        }
         case MatmulIsa::Avx512: return avx512;
         case MatmulIsa::Avx2: return avx2;
         default: return sse2;
@@ -110,6 +118,7 @@ bool matmul_bf16_in_effect() {
 
 const char* matmul_isa_name(MatmulIsa isa) {
     switch (isa) {
+        case MatmulIsa::Amx: return "amx";
         case MatmulIsa::Avx512: return "avx512";
         case MatmulIsa::Avx2: return "avx2";
         default: return "sse2";

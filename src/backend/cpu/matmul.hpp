@@ -30,8 +30,9 @@ void linear(ThreadPool& pool, const float* x, int64_t m, std::span<const LinearO
 
 // How linear() multiplies BF16 weights. F32 (the default): activations stay f32, weights are widened
 // exactly, f32 accumulation. BF16: activations are rounded to bf16 once per call and the GEMM uses
-// AVX512-BF16 dot products (vdpbf16ps, f32 accumulation), as llama.cpp does for BF16 models; it
-// applies only to BF16 weights and m >= 4 rows, and falls back to F32 on CPUs without avx512_bf16.
+// bf16 dot products with f32 accumulation, as llama.cpp does for BF16 models: on AMX tiles
+// (TDPBF16PS) where the CPU has them, else AVX512-BF16 (vdpbf16ps); it applies only to BF16 weights
+// and m >= 4 rows, and falls back to F32 on CPUs without avx512_bf16.
 enum class MatmulPrecision { F32, BF16 };
 void set_matmul_precision(MatmulPrecision p);  // process-wide
 MatmulPrecision matmul_precision();            // as set
@@ -39,7 +40,8 @@ MatmulPrecision matmul_precision();            // as set
 bool matmul_bf16_in_effect();
 
 // The instruction sets linear() has kernels for; the best the CPU (and GAVEL_CPU) allows is used.
-enum class MatmulIsa { Sse2, Avx2, Avx512 };
+// Amx is Avx512 with the BF16-precision GEMM on AMX tiles (the other products are Avx512's).
+enum class MatmulIsa { Sse2, Avx2, Avx512, Amx };
 const char* matmul_isa_name(MatmulIsa isa);
 bool matmul_isa_supported(MatmulIsa isa);
 MatmulIsa matmul_isa();  // the one linear() uses now

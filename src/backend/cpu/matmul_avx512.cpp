@@ -228,6 +228,12 @@ void round_bf16(const float* x, int64_t k, int64_t r0, int64_t r1, uint16_t* xb)
 
 }  // namespace avx512_bf16
 
+void pack_bf16_pair_panel(const uint16_t* w, int64_t k, int64_t j0, int64_t nc, int64_t k0, int64_t kc,
+                          uint32_t* panel) {
+    static_assert(avx512_bf16::kNR == kBf16PanelColumns);
+    avx512_bf16::pack_panel(w, k, j0, nc, k0, kc, panel);
+}
+
 KernelSet kernels_avx512_bf16() {
     KernelSet s = kernels_avx512();
     s.gemm_bf16 = avx512_bf16::gemm_columns;

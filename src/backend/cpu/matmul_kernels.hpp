@@ -62,6 +62,18 @@ KernelSet kernels_sse2();
 KernelSet kernels_avx2();
 KernelSet kernels_avx512();
 KernelSet kernels_avx512_bf16();  // kernels_avx512() plus gemm_bf16
+// kernels_avx512_bf16() with gemm_bf16 on AMX tiles (matmul_amx.cpp); the caller has been granted
+// the tile state (request_amx_tiles).
+KernelSet kernels_amx();
+// Asks Linux (once per process) for the AMX tile state; false where it is refused or not Linux.
+bool request_amx_tiles();
+
+// The BF16 GEMMs' packed weight panel (AVX512-BF16 and AMX alike): panel[q * kBf16PanelColumns + c]
+// holds the pair w[j0 + c, k0 + 2q .. 2q + 1] as one 32-bit lane (the low half the even k), for
+// q < ceil(kc / 2) and c < nc, zero for columns c >= nc and for an odd kc's missing high half.
+constexpr int64_t kBf16PanelColumns = 32;
+void pack_bf16_pair_panel(const uint16_t* w, int64_t k, int64_t j0, int64_t nc, int64_t k0, int64_t kc,
+                          uint32_t* panel);
 // Sets q8 and quantize_q8 to the AVX512-VNNI kernels (matmul_q8_avx512.cpp).
 void add_q8_avx512_vnni(KernelSet& s);
 

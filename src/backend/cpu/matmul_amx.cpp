@@ -1,0 +1,162 @@
+// The BF16-precision GEMM on AMX tiles (MatmulIsa::Amx): BF16 weights times bf16-rounded
+// activations with TDPBF16PS, f32 accumulation, as the AVX512-BF16 GEMM computes them but on the
+// tile unit, which multiplies 16 x 32 by 32 x 16 in one instruction (about 15x the AVX-512 FMA
+// rate of a Sapphire Rapids core; bench/RESULTS.md).
+//
+// Eight tiles, each 16 rows of 64 bytes: C0..C3 hold a 32 x 32 block of y (f32), A0 / A1 the
+// block's two 16-row halves of 32 k (bf16), B0 / B1 its two 16-column halves of 16 k-pairs (the
+// packed panel's rows: pack_bf16_pair_panel). The block runs over the whole k with C in the tiles,
+// so y is written once. A thread packs kPanels panels of its columns at a time, over the whole k
+// (zero-padded to a multiple of 32), and runs every 32-row strip of x against them; x is read in
+// place where a strip has 32 rows and k is a multiple of 32, else from a zero-padded copy.
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include <immintrin.h>
+
+#include "backend/cpu/matmul_kernels.hpp"
+#include "backend/cpu/simd_target.hpp"
+
+namespace gavel::cpu::detail {
+
+bool request_amx_tiles() {
+#if defined(__linux__) && defined(__x86_64__)
+    static const bool granted = [] {
+        constexpr long kReqXcompPerm = 0x1023;  // ARCH_REQ_XCOMP_PERM
+        constexpr long kXtileData = 18;         // XFEATURE_XTILEDATA
+        return syscall(SYS_arch_prctl, kReqXcompPerm, kXtileData) == 0;
+    }();
+    return granted;
+#else
+    return false;
+#endif
+}
+
+}  // namespace gavel::cpu::detail
+
+GAVEL_SIMD_TARGET_PUSH("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,amx-tile,amx-bf16,fma,f16c,avx2")
+
+namespace gavel::cpu::detail {
+namespace amx {
+
+constexpr int64_t kNR = kBf16PanelColumns;  // output columns per block: two 16-column C tiles
+constexpr int64_t kMR = 32;                 // output rows per block: two 16-row A tiles
+constexpr int64_t kKStep = 32;              // k per tile step: an A tile row is 32 bf16
+constexpr int64_t kPanels = 2;              // panels packed at a time (k = 4864: 2 x 304 KiB, in L2)
+
+struct alignas(64) TileConfig {
+    uint8_t palette = 1;
+    uint8_t start_row = 0;
+    uint8_t reserved[14] = {};
+    uint16_t colsb[16] = {};  // bytes per row of each tile
+    uint8_t rows[16] = {};
+};
+
+// y block (rows x cols, row stride ldy) = the tiles' 32 x 32 sums (+ bias[0 .. cols)).
+inline void store_block(float* y, int64_t ldy, int64_t rows, int64_t cols, const float* bias) {
+    if (rows == kMR && cols == kNR) {
+        _tile_stored(0, y, ldy * 4);
+        _tile_stored(1, y + 16, ldy * 4);
+        _tile_stored(2, y + 16 * ldy, ldy * 4);
+        _tile_stored(3, y + 16 * ldy + 16, ldy * 4);
+        if (bias) {
+            const __m512 b0 = _mm512_loadu_ps(bias), b1 = _mm512_loadu_ps(bias + 16);
+            for (int64_t r = 0; r < kMR; ++r) {
+                float* yr = y + r * ldy;
+                _mm512_storeu_ps(yr, _mm512_add_ps(_mm512_loadu_ps(yr), b0));
+                _mm512_storeu_ps(yr + 16, _mm512_add_ps(_mm512_loadu_ps(yr + 16), b1));
+            }
+        }
+        return;
+    }
+    alignas(64) float c[kMR * kNR];
+    _tile_stored(0, c, kNR * 4);
+    _tile_stored(1, c + 16, kNR * 4);
+    _tile_stored(2, c + 16 * kNR, kNR * 4);
+    _tile_stored(3, c + 16 * kNR + 16, kNR * 4);
+    for (int64_t r = 0; r < rows; ++r)
+        for (int64_t j = 0; j < cols; ++j) y[r * ldy + j] = c[r * kNR + j] + (bias ? bias[j] : 0.0f);
+}
+
+// The tiles C0..C3 = a (32 rows, `lda` bf16 apart) times the panel, over steps x 32 of k.
+inline void block(const uint16_t* a, int64_t lda, const uint32_t* panel, int64_t steps) {
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+    _tile_zero(3);
+    for (int64_t s = 0; s < steps; ++s) {
+        const uint16_t* as = a + s * kKStep;
+        const uint32_t* bs = panel + s * (kKStep / 2) * kNR;
+        _tile_loadd(4, as, lda * 2);
+        _tile_loadd(5, as + 16 * lda, lda * 2);
+        _tile_loadd(6, bs, kNR * 4);
+        _tile_loadd(7, bs + 16, kNR * 4);
+        _tile_dpbf16ps(0, 4, 6);
+        _tile_dpbf16ps(1, 4, 7);
+        _tile_dpbf16ps(2, 5, 6);
+        _tile_dpbf16ps(3, 5, 7);
+    }
+}
+
+void gemm_columns(const LinearArgs& a, int64_t n0, int64_t n1) {
+    const uint16_t* w = static_cast<const uint16_t*>(a.w);
+    const int64_t m = a.m, n = a.n, k = a.k, kp = (k + 1) & ~int64_t(1);
+    const int64_t kpad = (k + kKStep - 1) / kKStep * kKStep, steps = kpad / kKStep;
+    const int64_t panel_u32 = kpad / 2 * kNR;
+    // Scratch: kPanels panels, then a zero-padded 32-row strip of x for the strips not read in place.
+    uint32_t* panels = reinterpret_cast<uint32_t*>(thread_scratch(size_t(kPanels * panel_u32 + kMR * kpad / 2)));
+    uint16_t* strip = reinterpret_cast<uint16_t*>(panels + kPanels * panel_u32);
+
+    TileConfig config;
+    for (int t = 0; t < 8; ++t) {
+        config.rows[t] = 16;
+        config.colsb[t] = 64;
+    }
+    _tile_loadconfig(&config);
+    for (int64_t jb = n0; jb < n1; jb += kPanels * kNR) {
+        const int64_t je = std::min(n1, jb + kPanels * kNR);
+        const int64_t count = (je - jb + kNR - 1) / kNR;
+        for (int64_t q = 0; q < count; ++q) {
+            const int64_t j0 = jb + q * kNR;
+            uint32_t* panel = panels + q * panel_u32;
+            pack_bf16_pair_panel(w, k, j0, std::min(kNR, je - j0), 0, k, panel);
+            const int64_t packed = (k + 1) / 2 * kNR;
+            std::fill(panel + packed, panel + panel_u32, 0u);
+        }
+        for (int64_t i = 0; i < m; i += kMR) {
+            const int64_t rows = std::min(kMR, m - i);
+            const uint16_t* x = a.xb + i * kp;
+            int64_t ldx = kp;
+            if (rows < kMR || kpad != kp) {
+                for (int64_t r = 0; r < kMR; ++r) {
+                    uint16_t* dst = strip + r * kpad;
+                    const int64_t have = r < rows ? kp : 0;
+                    if (have) std::memcpy(dst, x + r * kp, size_t(kp) * 2);
+                    std::fill(dst + have, dst + kpad, uint16_t(0));
+                }
+                x = strip;
+                ldx = kpad;
+            }
+            for (int64_t q = 0; q < count; ++q) {
+                const int64_t j0 = jb + q * kNR;
+                block(x, ldx, panels + q * panel_u32, steps);
+                store_block(a.y + i * n + j0, n, rows, std::min(kNR, je - j0), a.bias ? a.bias + j0 : nullptr);
+            }
+        }
+    }
+    _tile_release();
+}
+
+}  // namespace amx
+
+KernelSet kernels_amx() {
+    KernelSet s = kernels_avx512_bf16();
+    s.gemm_bf16 = amx::gemm_columns;
+    return s;
+}
+
+}  // namespace gavel::cpu::detail
+GAVEL_SIMD_TARGET_POP
