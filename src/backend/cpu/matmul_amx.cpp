@@ -55,6 +55,18 @@ struct alignas(64) TileConfig {
     uint8_t rows[16] = {};
 };
 
+constexpr TileConfig eight_full_tiles() {
+    TileConfig c;
+    for (int t = 0; t < 8; ++t) {
+        c.rows[t] = 16;
+        c.colsb[t] = 64;
+    }
+    return c;
+}
+// A constant in read-only data: a config built on the stack just before _tile_loadconfig can lose
+// its stores to the optimiser, which does not see the instruction read them (llama.cpp PR #26954).
+constexpr TileConfig kTileConfig = eight_full_tiles();
+
 // y block (rows x cols, row stride ldy) = the tiles' 32 x 32 sums (+ bias[0 .. cols)).
 inline void store_block(float* y, int64_t ldy, int64_t rows, int64_t cols, const float* bias) {
     if (rows == kMR && cols == kNR) {
@@ -110,12 +122,7 @@ void gemm_columns(const LinearArgs& a, int64_t n0, int64_t n1) {
     uint32_t* panels = reinterpret_cast<uint32_t*>(thread_scratch(size_t(kPanels * panel_u32 + kMR * kpad / 2)));
     uint16_t* strip = reinterpret_cast<uint16_t*>(panels + kPanels * panel_u32);
 
-    TileConfig config;
-    for (int t = 0; t < 8; ++t) {
-        config.rows[t] = 16;
-        config.colsb[t] = 64;
-    }
-    _tile_loadconfig(&config);
+    _tile_loadconfig(&kTileConfig);
     for (int64_t jb = n0; jb < n1; jb += kPanels * kNR) {
         const int64_t je = std::min(n1, jb + kPanels * kNR);
         const int64_t count = (je - jb + kNR - 1) / kNR;
