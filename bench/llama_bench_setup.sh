@@ -25,7 +25,19 @@ if [ -z "$commit" ]; then
   echo "llama_bench_setup.sh: cannot read HEAD of $bundle" >&2
   exit 1
 fi
-dest=${XDG_CACHE_HOME:-$HOME/.cache}/gavel/llama-bench-$commit
+# On CPUs with AMX, a native build compiles ggml's AMX kernels for quantised weights, and at this
+# commit they die of SIGILL at their first tile load when llama-bench runs a Q8_0 prompt here
+# (tinygemm_kernel_amx; the tile config is set once per thread and found missing, llama.cpp PR
+# #26954). Such CPUs get a native build with AMX switched off (explicit -mno-amx-* outrank
+# -march=native), cached apart: llama.cpp as it runs on this machine, on its AVX-512 kernels.
+flags=()
+suffix=""
+if grep -qw amx_tile /proc/cpuinfo 2>/dev/null; then
+  flags=(-DCMAKE_C_FLAGS="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+         -DCMAKE_CXX_FLAGS="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16")
+  suffix="-noamx"
+fi
+dest=${XDG_CACHE_HOME:-$HOME/.cache}/gavel/llama-bench-$commit$suffix
 bin=$dest/build/bin/llama-bench
 if [ -x "$bin" ]; then
   echo "$bin"
@@ -39,7 +51,7 @@ if [ ! -d "$dest/src/.git" ]; then
 fi
 cmake -S "$dest/src" -B "$dest/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DBUILD_SHARED_LIBS=OFF -DGGML_OPENMP=ON \
-  -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF >&2
+  -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF "${flags[@]}" >&2
 cmake --build "$dest/build" --target llama-bench -j "$jobs" >&2
 if [ ! -x "$bin" ]; then
   echo "llama_bench_setup.sh: build finished but $bin is missing" >&2
