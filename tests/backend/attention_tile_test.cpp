@@ -209,6 +209,22 @@ TEST(EncoderAttentionBf16, NearDoublePaddingAndThreadsDoNotChangeABit) {
     expect_each_sequence_alone(c, lengths, p1, scale, out, AttentionPrecision::BF16);
 }
 
+// One block of queries (at most kTileRows): each key tile is converted to bf16 inside the kernel
+// rather than once per sequence beforehand; 40 keys leave a partial tile of keys and of key pairs.
+TEST(EncoderAttentionBf16, OneBlockOfQueriesConvertsItsOwnKeyTiles) {
+    if (!attention_bf16_supported(64)) GTEST_SKIP() << "this CPU has no AVX512-BF16";
+    const int64_t d = 64, heads = 3;
+    const std::vector<int64_t> lengths = {5, 40};
+    EncoderCase c = padded_batch(lengths, heads, d, 29);
+    const int64_t n = c.shape.batch * c.shape.q_len * heads * d;
+    const float scale = 1.0f / std::sqrt(float(d));
+    ThreadPool pool(2);
+    std::vector<float> out(static_cast<size_t>(n));
+    encoder_attention(pool, c.shape, c.input(), scale, c.mask.data(), out.data(), AttentionPrecision::BF16);
+    EXPECT_LE(relative_error(out, reference_encoder(c.shape, c.input(), scale, c.mask.data())), 6e-3);
+    expect_each_sequence_alone(c, lengths, pool, scale, out, AttentionPrecision::BF16);
+}
+
 TEST(EncoderAttentionBf16, PeakedScoresAcrossManyTilesStayNearDouble) {
     if (!attention_bf16_supported(32)) GTEST_SKIP() << "this CPU has no AVX512-BF16";
     const PeakedCase c = peaked_case(70, 35);

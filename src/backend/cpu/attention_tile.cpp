@@ -10,6 +10,7 @@
 #include <immintrin.h>
 
 #include "backend/cpu/cache_line.hpp"
+#include "backend/cpu/matmul_kernels.hpp"
 #include "backend/cpu/simd_target.hpp"
 #include "core/cpu_features.hpp"
 
@@ -26,7 +27,7 @@ namespace {
 
 #define GAVEL_INLINE inline __attribute__((always_inline))
 
-constexpr int kMaxKeyPad = 8;               // zero rows past the last key of a tile (score blocking)
+constexpr int kMaxKeyPad = 16;  // zero rows past the last key of a tile (score blocking; AMX reads 16 keys)
 constexpr float kLog2e = 1.44269504088896340736f;
 constexpr float kEmptyMax = -1e30f;         // running max before any key (finite: no inf - inf)
 
@@ -49,6 +50,9 @@ struct Scratch {
     uint32_t* vb = nullptr;    // [kTileKeys / 2][head_dim]: a tile's values, pairs of keys
     const uint32_t* kt = nullptr;  // the tile's keys and values in bf16 as the products read them:
     const uint32_t* vt = nullptr;  // kb / vb, or the caller's (AttentionTile::k_bf16 / v_bf16)
+    // AMX: the tile's values transposed, [head_dim][vt_ld] bf16 from its first key (vb, or the caller's).
+    const uint16_t* vt_cols = nullptr;
+    int64_t vt_ld = 0;
     const float* kp[kTileKeys + kMaxKeyPad];
     const float* vp[kTileKeys + kMaxKeyPad];
 
@@ -172,6 +176,7 @@ struct Bf16Products {
     }
     // Points s.kt / s.vt at the tile's keys and values in bf16: the caller's converted ones where
     // the tile has them, else converted here into s.kb / s.vb.
+    static void end() {}
     static void load_tile(Scratch& s, const AttentionTile& t, int64_t j0, int64_t d, int nk, int nk_pad) {
         if (t.k_bf16) {
             s.kt = t.k_bf16 + (j0 - t.key_begin) * (d / 2);
@@ -243,6 +248,207 @@ void convert(const AttentionTile& t, int64_t d, uint32_t* kb, uint32_t* vb) {
 }  // namespace avx512_bf16
 GAVEL_SIMD_TARGET_POP
 
+// The AVX512-BF16 kernel's arithmetic with both products on AMX tiles (TDPBF16PS): bf16 queries,
+// keys, values and probabilities, f32 softmax and accumulators, in the same rows-as-lanes layout.
+// Per 16 query lanes: S^T (16 keys x 16 lanes per C tile) = K (keys x 32 dims, A) times the
+// queries' pairs along head_dim (B, s.qt2), stored straight into s.st; Ot (16 dims x 16 lanes per
+// C tile) is loaded from s.ot, gets V^T (dims x 32 keys, A) times the probabilities' pairs along
+// keys (B, s.pb), and is stored back. V^T is the one operand in a layout of its own: the values
+// transposed, [head_dim][keys] bf16 (values_to_columns). Keys are read 16 rows at a time: the
+// converted keys are padded with zero rows to a multiple of 16 (kMaxKeyPad), the values' columns
+// with zeros to a multiple of 32.
+GAVEL_SIMD_TARGET_PUSH("avx512f,avx512bw,avx512bf16,amx-tile,amx-bf16,avx2,fma")
+namespace amx {
+using Isa = avx512::Isa;
+#include "backend/cpu/attention_tile_kernel.inc"
+
+struct alignas(64) TileConfig {
+    uint8_t palette = 1;
+    uint8_t start_row = 0;
+    uint8_t reserved[14] = {};
+    uint16_t colsb[16] = {};
+    uint8_t rows[16] = {};
+};
+constexpr TileConfig eight_full_tiles() {
+    TileConfig c;
+    for (int t = 0; t < 8; ++t) {
+        c.rows[t] = 16;
+        c.colsb[t] = 64;
+    }
+    return c;
+}
+// In read-only data, as in matmul_amx.cpp: a config built on the stack can lose its stores.
+constexpr TileConfig kTileConfig = eight_full_tiles();
+constexpr int64_t kLaneBytes = kTileRows * 4;  // from one row of s.st / s.ot / s.qt2 / s.pb to the next
+
+constexpr int64_t round_up(int64_t n, int64_t to) { return (n + to - 1) / to * to; }
+
+// Columns [0, nk) of vt ([d][ld] bf16) = the nk value rows vp[j], rounded to bf16; columns
+// [nk, round_up(nk, 32)) zero.
+GAVEL_INLINE void values_to_columns(const float* const* vp, int nk, int64_t d, int64_t ld, uint16_t* vt) {
+    alignas(64) uint16_t h[16];
+    for (int j = 0; j < nk; ++j)
+        for (int64_t dd = 0; dd < d; dd += 16) {
+            _mm256_store_si256(reinterpret_cast<__m256i*>(h), (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(vp[j] + dd)));
+            for (int e = 0; e < 16; ++e) vt[(dd + e) * ld + j] = h[e];
+        }
+    for (int64_t dd = 0; dd < d; ++dd) std::fill(vt + dd * ld + nk, vt + dd * ld + round_up(nk, 32), uint16_t(0));
+}
+
+// S^T for NT tiles of 16 keys (kt: their rows, `pairs` words apart) and the 16 lanes at qt2 / st.
+template <int NT>
+GAVEL_INLINE void score_tiles(const uint32_t* kt, int64_t pairs, const uint32_t* qt2, float* st) {
+    const int64_t kbytes = pairs * 4;
+    if constexpr (NT > 0) _tile_zero(0);
+    if constexpr (NT > 1) _tile_zero(1);
+    if constexpr (NT > 2) _tile_zero(2);
+    if constexpr (NT > 3) _tile_zero(3);
+    for (int64_t p = 0; p < pairs; p += 16) {
+        _tile_loadd(6, qt2 + p * kTileRows, kLaneBytes);
+        if constexpr (NT > 0) {
+            _tile_loadd(4, kt + p, kbytes);
+            _tile_dpbf16ps(0, 4, 6);
+        }
+        if constexpr (NT > 1) {
+            _tile_loadd(5, kt + 16 * pairs + p, kbytes);
+            _tile_dpbf16ps(1, 5, 6);
+        }
+        if constexpr (NT > 2) {
+            _tile_loadd(4, kt + 32 * pairs + p, kbytes);
+            _tile_dpbf16ps(2, 4, 6);
+        }
+        if constexpr (NT > 3) {
+            _tile_loadd(5, kt + 48 * pairs + p, kbytes);
+            _tile_dpbf16ps(3, 5, 6);
+        }
+    }
+    if constexpr (NT > 0) _tile_stored(0, st, kLaneBytes);
+    if constexpr (NT > 1) _tile_stored(1, st + 16 * kTileRows, kLaneBytes);
+    if constexpr (NT > 2) _tile_stored(2, st + 32 * kTileRows, kLaneBytes);
+    if constexpr (NT > 3) _tile_stored(3, st + 48 * kTileRows, kLaneBytes);
+}
+
+// Ot rows of NT tiles of 16 dims (vt: their value columns, `ld` apart) += V^T P for `halves`
+// runs of 32 keys, for the 16 lanes at pb / ot.
+template <int NT>
+GAVEL_INLINE void value_tiles(const uint16_t* vt, int64_t ld, const uint32_t* pb, float* ot, int64_t halves) {
+    const int64_t vbytes = ld * 2;
+    if constexpr (NT > 0) _tile_loadd(0, ot, kLaneBytes);
+    if constexpr (NT > 1) _tile_loadd(1, ot + 16 * kTileRows, kLaneBytes);
+    if constexpr (NT > 2) _tile_loadd(2, ot + 32 * kTileRows, kLaneBytes);
+    if constexpr (NT > 3) _tile_loadd(3, ot + 48 * kTileRows, kLaneBytes);
+    for (int64_t h = 0; h < halves; ++h) {
+        _tile_loadd(6, pb + h * 16 * kTileRows, kLaneBytes);
+        if constexpr (NT > 0) {
+            _tile_loadd(4, vt + h * 32, vbytes);
+            _tile_dpbf16ps(0, 4, 6);
+        }
+        if constexpr (NT > 1) {
+            _tile_loadd(5, vt + 16 * ld + h * 32, vbytes);
+            _tile_dpbf16ps(1, 5, 6);
+        }
+        if constexpr (NT > 2) {
+            _tile_loadd(4, vt + 32 * ld + h * 32, vbytes);
+            _tile_dpbf16ps(2, 4, 6);
+        }
+        if constexpr (NT > 3) {
+            _tile_loadd(5, vt + 48 * ld + h * 32, vbytes);
+            _tile_dpbf16ps(3, 5, 6);
+        }
+    }
+    if constexpr (NT > 0) _tile_stored(0, ot, kLaneBytes);
+    if constexpr (NT > 1) _tile_stored(1, ot + 16 * kTileRows, kLaneBytes);
+    if constexpr (NT > 2) _tile_stored(2, ot + 32 * kTileRows, kLaneBytes);
+    if constexpr (NT > 3) _tile_stored(3, ot + 48 * kTileRows, kLaneBytes);
+}
+
+struct AmxProducts {
+    static void begin(Scratch& s, int64_t d, int lanes) {
+        avx512_bf16::Bf16Products::begin(s, d, lanes);
+        _tile_loadconfig(&kTileConfig);
+    }
+    static void end() { _tile_release(); }
+    static void load_tile(Scratch& s, const AttentionTile& t, int64_t j0, int64_t d, int nk, int) {
+        if (t.k_bf16) {
+            s.kt = t.k_bf16 + (j0 - t.key_begin) * (d / 2);
+            s.vt_ld = round_up(t.key_end - t.key_begin, 32);
+            s.vt_cols = reinterpret_cast<const uint16_t*>(t.v_bf16) + (j0 - t.key_begin);
+            return;
+        }
+        avx512_bf16::keys_to_bf16(s.kp, nk, int(round_up(nk, 16)), d, s.kb);
+        values_to_columns(s.vp, nk, d, kTileKeys, reinterpret_cast<uint16_t*>(s.vb));
+        s.kt = s.kb;
+        s.vt_cols = reinterpret_cast<const uint16_t*>(s.vb);
+        s.vt_ld = kTileKeys;
+    }
+    static void scores(Scratch& s, int rv_count, int nk_pad, int64_t d) {
+        const int tiles = int(round_up(nk_pad, 16) / 16);
+        const int64_t pairs = d / 2;
+        for (int r = 0; r < rv_count; ++r) {
+            const uint32_t* q = s.qt2 + r * 16;
+            float* st = s.st + r * 16;
+            switch (tiles) {
+                case 1: score_tiles<1>(s.kt, pairs, q, st); break;
+                case 2: score_tiles<2>(s.kt, pairs, q, st); break;
+                case 3: score_tiles<3>(s.kt, pairs, q, st); break;
+                default: score_tiles<4>(s.kt, pairs, q, st); break;
+            }
+        }
+    }
+    static void values(Scratch& s, int rv_count, int nk, int64_t d) {
+        // The probabilities' pairs along keys, zero pairs up to a multiple of 16 (32 keys).
+        const int pairs = (nk + 1) / 2, halves = (nk + 31) / 32;
+        const __m512 zero = _mm512_setzero_ps();
+        for (int jp = 0; jp < halves * 16; ++jp)
+            for (int r = 0; r < rv_count; ++r) {
+                uint32_t* out = s.pb + jp * kTileRows + r * 16;
+                if (jp >= pairs) {
+                    _mm512_store_si512(out, _mm512_setzero_si512());
+                    continue;
+                }
+                const __m512 lo = _mm512_load_ps(s.st + 2 * jp * kTileRows + r * 16);
+                const __m512 hi = 2 * jp + 1 < nk ? _mm512_load_ps(s.st + (2 * jp + 1) * kTileRows + r * 16) : zero;
+                _mm512_store_si512(out, avx512_bf16::pair_lanes(lo, hi));
+            }
+        for (int r = 0; r < rv_count; ++r)
+            for (int64_t dd = 0; dd < d; dd += 64) {
+                const uint16_t* vt = s.vt_cols + dd * s.vt_ld;
+                float* ot = s.ot + dd * kTileRows + r * 16;
+                switch ((std::min<int64_t>(64, d - dd) + 15) / 16) {
+                    case 1: value_tiles<1>(vt, s.vt_ld, s.pb + r * 16, ot, halves); break;
+                    case 2: value_tiles<2>(vt, s.vt_ld, s.pb + r * 16, ot, halves); break;
+                    case 3: value_tiles<3>(vt, s.vt_ld, s.pb + r * 16, ot, halves); break;
+                    default: value_tiles<4>(vt, s.vt_ld, s.pb + r * 16, ot, halves); break;
+                }
+            }
+    }
+};
+
+void run(const AttentionTile& t, int64_t d, float scale, Scratch& s) { attend<Isa, AmxProducts>(t, d, scale, s); }
+
+// convert_keys_values_bf16 for this kernel: keys as the AVX512-BF16 kernel has them, values as
+// columns [d][round_up(n, 32)].
+void convert(const AttentionTile& t, int64_t d, uint32_t* kb, uint32_t* vb) {
+    const int64_t n = t.key_end - t.key_begin, ld = round_up(n, 32);
+    uint16_t* vt = reinterpret_cast<uint16_t*>(vb);
+    const float* kp[kTileKeys];
+    const float* vp[kTileKeys];
+    for (int64_t j0 = t.key_begin; j0 < t.key_end; j0 += kTileKeys) {
+        const int nk = int(std::min<int64_t>(kTileKeys, t.key_end - j0));
+        for (int j = 0; j < nk; ++j) {
+            const int64_t row = t.key_index ? t.key_index[j0 + j] : j0 + j;
+            kp[j] = t.k + row * t.k_stride;
+            vp[j] = t.v + row * t.v_stride;
+        }
+        const int64_t done = j0 - t.key_begin;
+        const int nk_pad = j0 + nk == t.key_end ? int(bf16_keys_words(nk, d) / (d / 2)) : nk;
+        avx512_bf16::keys_to_bf16(kp, nk, nk_pad, d, kb + done * (d / 2));
+        values_to_columns(vp, nk, d, ld, vt + done);
+    }
+}
+}  // namespace amx
+GAVEL_SIMD_TARGET_POP
+
 GAVEL_SIMD_TARGET_PUSH("avx2,fma")
 namespace avx2 {
 struct Isa {
@@ -286,15 +492,27 @@ IsaLevel isa() {
 int64_t bf16_keys_words(int64_t keys, int64_t head_dim) {
     return (keys + kMaxKeyPad - 1) / kMaxKeyPad * kMaxKeyPad * (head_dim / 2);
 }
-int64_t bf16_values_words(int64_t keys, int64_t head_dim) { return (keys + 1) / 2 * head_dim; }
-
-void convert_keys_values_bf16(const AttentionTile& keys, int64_t head_dim, uint32_t* k_bf16, uint32_t* v_bf16) {
-    avx512_bf16::convert(keys, head_dim, k_bf16, v_bf16);
-}
+// Room for either kernel's values: pairs of keys (AVX512-BF16), or columns of keys padded to 32 (AMX).
+int64_t bf16_values_words(int64_t keys, int64_t head_dim) { return (keys + 31) / 32 * 16 * head_dim; }
 
 bool attention_bf16_supported(int64_t head_dim) {
     const CpuFeatures& f = cpu_features();
     return head_dim % 32 == 0 && isa() == IsaLevel::Avx512 && f.avx512bw && f.avx512_bf16;
+}
+
+namespace {
+// The bf16 products on AMX tiles where the CPU has them and Linux grants the tile state.
+bool bf16_on_amx(int64_t head_dim) {
+    static const bool amx = cpu_features().amx_bf16 && detail::request_amx_tiles();
+    return amx && attention_bf16_supported(head_dim);
+}
+}  // namespace
+
+void convert_keys_values_bf16(const AttentionTile& keys, int64_t head_dim, uint32_t* k_bf16, uint32_t* v_bf16) {
+    if (bf16_on_amx(head_dim))
+        amx::convert(keys, head_dim, k_bf16, v_bf16);
+    else
+        avx512_bf16::convert(keys, head_dim, k_bf16, v_bf16);
 }
 
 void attend_tile(const AttentionTile& tile, int64_t head_dim, float scale) {
@@ -302,7 +520,10 @@ void attend_tile(const AttentionTile& tile, int64_t head_dim, float scale) {
     thread_local Scratch scratch;
     scratch.reserve(head_dim);
     if (tile.bf16 && attention_bf16_supported(head_dim)) {
-        avx512_bf16::run(tile, head_dim, scale, scratch);
+        if (bf16_on_amx(head_dim))
+            amx::run(tile, head_dim, scale, scratch);
+        else
+            avx512_bf16::run(tile, head_dim, scale, scratch);
         return;
     }
     switch (isa()) {
