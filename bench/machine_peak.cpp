@@ -2,6 +2,8 @@
 //   - f32 FMA GFLOP/s: independent chains of fused multiply-adds held in registers (no memory
 //     traffic), AVX-512 or AVX2+FMA chosen at run time;
 //   - AVX512-BF16 dot GFLOP/s (vdpbf16ps, 2 FLOPs per bf16 pair) where the CPU has it;
+//   - AMX BF16 GFLOP/s (TDPBF16PS on tiles held in the tile registers) where the CPU has AMX-BF16
+//     and Linux grants the tile state;
 //   - AVX512-VNNI int8 dot GOP/s (vpdpbusd, 2 operations per u8 x s8 pair) where the CPU has it;
 //   - memory read bandwidth GB/s: a vectorised sum streaming over a buffer much larger than L3,
 //     each thread reading its share as 1, 2 or 4 streams at once (AVX-512; the best is the figure,
@@ -13,7 +15,10 @@
 // benchmarks it is compared with (--memory-only: the read bandwidth alone, about a second at the
 // defaults, for measuring it again beside each run; the compute peaks print as null).
 //   usage: machine_peak [--threads 1,2] [--mem-mib 1024] [--trials 5] [--seconds 0.3] [--memory-only]
+#include <cpuid.h>
 #include <immintrin.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -94,6 +99,50 @@ __attribute__((target("avx512f,avx512bf16"))) void bf16_dot(int64_t iterations) 
     g_sink = lanes_sum(s);
 }
 constexpr double kBf16DotFlops = 16 * 64;
+
+// ---- AMX BF16 tile products -------------------------------------------------------------------
+
+struct alignas(64) TileConfig {
+    uint8_t palette = 1, start_row = 0, reserved[14] = {};
+    uint16_t colsb[16] = {};
+    uint8_t rows[16] = {};
+};
+constexpr TileConfig full_tiles() {
+    TileConfig c;
+    for (int t = 0; t < 8; ++t) c.rows[t] = 16, c.colsb[t] = 64;
+    return c;
+}
+constexpr TileConfig kTileConfig = full_tiles();  // read-only data: the instruction reads it
+
+bool amx_bf16_usable() {
+    unsigned a, b, c, d;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(d & (1u << 22)) || !(d & (1u << 24))) return false;
+    return syscall(SYS_arch_prctl, 0x1023 /* ARCH_REQ_XCOMP_PERM */, 18 /* XFEATURE_XTILEDATA */) == 0;
+}
+
+// Four accumulator tiles, each getting TDPBF16PS of the same two operand tiles: 16 x 16 outputs x
+// 32 bf16 products x (multiply + add) = 16384 FLOPs per instruction.
+__attribute__((target("amx-tile,amx-bf16"))) void amx_bf16_dot(int64_t iterations) {
+    alignas(64) static const uint16_t ones[16 * 32] = {};
+    _tile_loadconfig(&kTileConfig);
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+    _tile_zero(3);
+    _tile_loadd(4, ones, 64);
+    _tile_loadd(5, ones, 64);
+    for (int64_t i = 0; i < iterations; ++i) {
+        _tile_dpbf16ps(0, 4, 5);
+        _tile_dpbf16ps(1, 4, 5);
+        _tile_dpbf16ps(2, 4, 5);
+        _tile_dpbf16ps(3, 4, 5);
+    }
+    alignas(64) float out[16 * 16];
+    _tile_stored(0, out, 64);
+    _tile_release();
+    g_sink = out[0];
+}
+constexpr double kAmxBf16Flops = 4 * 16384;
 
 // ---- AVX512-VNNI int8 dot chains --------------------------------------------------------------
 
@@ -331,13 +380,15 @@ int main(int argc, char** argv) {
     const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     const bool bf16 = avx512 && __builtin_cpu_supports("avx512bf16");
     const bool vnni = avx512 && __builtin_cpu_supports("avx512vnni");
+    const bool amx = bf16 && amx_bf16_usable();
 
-    std::vector<double> fma, dot, int8, mem, one_stream;
+    std::vector<double> fma, dot, amx_dot, int8, mem, one_stream;
     for (int t : threads) {
         if (memory_only) break;
         if (avx512) fma.push_back(peak_gflops(fma_avx512, kFmaAvx512Flops, t, trials, seconds));
         else if (avx2) fma.push_back(peak_gflops(fma_avx2, kFmaAvx2Flops, t, trials, seconds));
         if (bf16) dot.push_back(peak_gflops(bf16_dot, kBf16DotFlops, t, trials, seconds));
+        if (amx) amx_dot.push_back(peak_gflops(amx_bf16_dot, kAmxBf16Flops, t, trials, seconds));
         if (vnni) int8.push_back(peak_gflops(int8_dot, kInt8DotOps, t, trials, seconds));
     }
     const size_t n = mem_mib * (size_t(1) << 20) / sizeof(float);
@@ -363,6 +414,7 @@ int main(int argc, char** argv) {
                 vnni ? "true" : "false", trials, mem_mib);
     std::printf(" \"fma_f32_gflops\": %s,\n", fma.empty() ? "null" : json_series(threads, fma).c_str());
     std::printf(" \"bf16_dot_gflops\": %s,\n", dot.empty() ? "null" : json_series(threads, dot).c_str());
+    std::printf(" \"amx_bf16_gflops\": %s,\n", amx_dot.empty() ? "null" : json_series(threads, amx_dot).c_str());
     std::printf(" \"int8_dot_gops\": %s,\n", int8.empty() ? "null" : json_series(threads, int8).c_str());
     std::printf(" \"mem_read_gbs\": %s,\n", json_series(threads, mem).c_str());
     std::printf(" \"mem_read_gbs_one_stream\": %s}\n", json_series(threads, one_stream).c_str());

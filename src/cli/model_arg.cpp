@@ -34,13 +34,14 @@ cpu::WeightFormat weight_format_option(const Options& opts) {
 void add_precision_options(Options& opts, bool encoder_attention) {
     opts.value("--matmul", "PRECISION",
                "f32: BF16 weights multiply f32 activations, exactly; bf16: they multiply bf16-rounded "
-               "activations on AVX512-BF16 dot products where the CPU has them, as llama.cpp does for BF16 "
-               "models: prompts and encoders run 1.6-1.7x faster here, within bf16 rounding (bench/RESULTS.md)",
+               "activations on bf16 dot products where the CPU has them (AMX tiles, else AVX512-BF16), as "
+               "llama.cpp does for BF16 models: prompts and encoders run 1.6-1.7x faster on AVX512-BF16 (Zen 5) "
+               "and about 3x on AMX (Xeon), within bf16 rounding (bench/RESULTS.md)",
                "f32");
     if (encoder_attention)
         opts.value("--attention", "PRECISION",
-                   "the encoder's attention products: f32 (as llama.cpp) or bf16, on AVX512-BF16 dot products "
-                   "where the CPU has them (twice the multiply rate, within a few parts in a thousand)",
+                   "the encoder's attention products: f32 (as llama.cpp) or bf16, on bf16 dot products where "
+                   "the CPU has them (AMX tiles, else AVX512-BF16), within a few parts in a thousand",
                    "f32");
 }
 
