@@ -1,10 +1,12 @@
 // AVX2 + FMA matrix-multiply kernels (see matmul_kernel.inl).
 #include <algorithm>
+#include <type_traits>
 
 #include <immintrin.h>
 
-#include "backend/cpu/simd_target.hpp"
+#include "backend/cpu/cache_line.hpp"
 #include "backend/cpu/matmul_kernels.hpp"
+#include "backend/cpu/simd_target.hpp"
 
 GAVEL_SIMD_TARGET_PUSH("avx2,fma,f16c")
 
@@ -14,6 +16,7 @@ namespace avx2 {
 struct Ops {
     using V = __m256;
     static constexpr int L = 8;
+    static constexpr bool kBf16Pairs = false;  // see Bf16Pairs in matmul_kernel.inl
     static V zero() { return _mm256_setzero_ps(); }
     static V load(const float* p) { return _mm256_loadu_ps(p); }
     static void store(float* p, V v) { _mm256_storeu_ps(p, v); }

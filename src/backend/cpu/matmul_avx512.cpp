@@ -1,12 +1,14 @@
 // AVX-512 matrix-multiply kernels (see matmul_kernel.inl), and the AVX512-BF16 GEMM that multiplies
 // BF16 weights by bf16-rounded activations with vdpbf16ps (MatmulPrecision::BF16).
 #include <algorithm>
+#include <type_traits>
 #include <cstring>
 
 #include <immintrin.h>
 
-#include "backend/cpu/simd_target.hpp"
+#include "backend/cpu/cache_line.hpp"
 #include "backend/cpu/matmul_kernels.hpp"
+#include "backend/cpu/simd_target.hpp"
 
 // GCC 12's AVX-512 headers build some intrinsics from _mm512_undefined_*(), which -Wuninitialized
 // flags in every caller (a known false positive).
@@ -33,6 +35,21 @@ struct Ops {
     static V load_bf16(const uint16_t* p) {
         __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
         return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+    }
+    // The decode GEMV's BF16 reader (Bf16Pairs in matmul_kernel.inl): 32 stored weights, the even
+    // ones widened by a shift, the odd ones by a mask; and 32 floats of x in the same order.
+    static constexpr bool kBf16Pairs = true;
+    static void split_bf16(const uint16_t* p, V& even, V& odd) {
+        const __m512i raw = _mm512_loadu_si512(p);
+        even = _mm512_castsi512_ps(_mm512_slli_epi32(raw, 16));
+        odd = _mm512_castsi512_ps(_mm512_and_si512(raw, _mm512_set1_epi32(int(0xffff0000u))));
+    }
+    static void deinterleave32(const float* x, float* out) {
+        const __m512 a = _mm512_loadu_ps(x), b = _mm512_loadu_ps(x + 16);
+        const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+        _mm512_storeu_ps(out, _mm512_permutex2var_ps(a, even, b));
+        _mm512_storeu_ps(out + 16, _mm512_permutex2var_ps(a, odd, b));
     }
     static V load_f16(const uint16_t* p) {
         return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));

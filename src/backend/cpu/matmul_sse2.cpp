@@ -1,7 +1,9 @@
 // Baseline x86-64 (SSE2) matrix-multiply kernels (see matmul_kernel.inl): the fallback that runs on
 // any x86-64 CPU.
 #include <algorithm>
+#include <type_traits>
 
+#include "backend/cpu/cache_line.hpp"
 #include "backend/cpu/matmul_kernels.hpp"
 
 #include <xmmintrin.h>
@@ -13,6 +15,7 @@ namespace sse2 {
 struct Ops {
     using V = __m128;
     static constexpr int L = 4;
+    static constexpr bool kBf16Pairs = false;  // see Bf16Pairs in matmul_kernel.inl
     static V zero() { return _mm_setzero_ps(); }
     static V load(const float* p) { return _mm_loadu_ps(p); }
     static void store(float* p, V v) { _mm_storeu_ps(p, v); }
