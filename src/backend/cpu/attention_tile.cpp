@@ -10,7 +10,7 @@
 #include <immintrin.h>
 
 #include "backend/cpu/cache_line.hpp"
-#include "backend/cpu/matmul_kernels.hpp"
+#include "backend/cpu/amx_tiles.hpp"
 #include "backend/cpu/simd_target.hpp"
 #include "core/cpu_features.hpp"
 
@@ -47,7 +47,7 @@ struct Scratch {
     uint32_t* qt2 = nullptr;   // [head_dim / 2][kTileRows]: the scaled queries, pairs along head_dim
     uint32_t* pb = nullptr;    // [kTileKeys / 2][kTileRows]: probabilities, pairs of keys
     uint32_t* kb = nullptr;    // [kTileKeys + kMaxKeyPad][head_dim / 2]: a tile's keys in bf16
-    uint32_t* vb = nullptr;    // [kTileKeys / 2][head_dim]: a tile's values, pairs of keys
+    uint32_t* vb = nullptr;    // [kTileKeys / 2][head_dim]: a tile's values, pairs of keys (AMX: [head_dim][kTileKeys] bf16)
     const uint32_t* kt = nullptr;  // the tile's keys and values in bf16 as the products read them:
     const uint32_t* vt = nullptr;  // kb / vb, or the caller's (AttentionTile::k_bf16 / v_bf16)
     // AMX: the tile's values transposed, [head_dim][vt_ld] bf16 from its first key (vb, or the caller's).
@@ -223,9 +223,11 @@ struct Bf16Products {
 
 void run(const AttentionTile& t, int64_t d, float scale, Scratch& s) { attend<Isa, Bf16Products>(t, d, scale, s); }
 
-void convert(const AttentionTile& t, int64_t d, uint32_t* kb, uint32_t* vb) {
-    const float* zero_row = nullptr;
-    std::vector<float> zeros;
+// convert_keys_values_bf16's loop over the keys, kTileKeys at a time: each tile's keys into kb
+// (pairs along head_dim, the last tile padded with zero rows to kMaxKeyPad), and its value rows
+// handed to values(vp, nk, done), done = the keys before the tile.
+template <class Values>
+GAVEL_INLINE void convert_tiles(const AttentionTile& t, int64_t d, uint32_t* kb, Values values) {
     const float* kp[kTileKeys];
     const float* vp[kTileKeys];
     for (int64_t j0 = t.key_begin; j0 < t.key_end; j0 += kTileKeys) {
@@ -235,15 +237,23 @@ void convert(const AttentionTile& t, int64_t d, uint32_t* kb, uint32_t* vb) {
             kp[j] = t.k + row * t.k_stride;
             vp[j] = t.v + row * t.v_stride;
         }
+        const int64_t done = j0 - t.key_begin;
+        const int nk_pad = j0 + nk == t.key_end ? int(bf16_keys_words(nk, d) / (d / 2)) : nk;
+        keys_to_bf16(kp, nk, nk_pad, d, kb + done * (d / 2));
+        values(vp, nk, done);
+    }
+}
+
+void convert(const AttentionTile& t, int64_t d, uint32_t* kb, uint32_t* vb) {
+    const float* zero_row = nullptr;
+    std::vector<float> zeros;
+    convert_tiles(t, d, kb, [&](const float* const* vp, int nk, int64_t done) {
         if (nk % 2 && !zero_row) {
             zeros.assign(size_t(d), 0.0f);
             zero_row = zeros.data();
         }
-        const int64_t done = j0 - t.key_begin;
-        const int nk_pad = j0 + nk == t.key_end ? int(bf16_keys_words(nk, d) / (d / 2)) : nk;
-        keys_to_bf16(kp, nk, nk_pad, d, kb + done * (d / 2));
         values_to_bf16(vp, nk, d, zero_row, vb + done / 2 * d);
-    }
+    });
 }
 }  // namespace avx512_bf16
 GAVEL_SIMD_TARGET_POP
@@ -262,23 +272,6 @@ namespace amx {
 using Isa = avx512::Isa;
 #include "backend/cpu/attention_tile_kernel.inc"
 
-struct alignas(64) TileConfig {
-    uint8_t palette = 1;
-    uint8_t start_row = 0;
-    uint8_t reserved[14] = {};
-    uint16_t colsb[16] = {};
-    uint8_t rows[16] = {};
-};
-constexpr TileConfig eight_full_tiles() {
-    TileConfig c;
-    for (int t = 0; t < 8; ++t) {
-        c.rows[t] = 16;
-        c.colsb[t] = 64;
-    }
-    return c;
-}
-// In read-only data, as in matmul_amx.cpp: a config built on the stack can lose its stores.
-constexpr TileConfig kTileConfig = eight_full_tiles();
 constexpr int64_t kLaneBytes = kTileRows * 4;  // from one row of s.st / s.ot / s.qt2 / s.pb to the next
 
 constexpr int64_t round_up(int64_t n, int64_t to) { return (n + to - 1) / to * to; }
@@ -365,7 +358,7 @@ GAVEL_INLINE void value_tiles(const uint16_t* vt, int64_t ld, const uint32_t* pb
 struct AmxProducts {
     static void begin(Scratch& s, int64_t d, int lanes) {
         avx512_bf16::Bf16Products::begin(s, d, lanes);
-        _tile_loadconfig(&kTileConfig);
+        _tile_loadconfig(&detail::kEightFullTiles);
     }
     static void end() { _tile_release(); }
     static void load_tile(Scratch& s, const AttentionTile& t, int64_t j0, int64_t d, int nk, int) {
@@ -429,22 +422,11 @@ void run(const AttentionTile& t, int64_t d, float scale, Scratch& s) { attend<Is
 // convert_keys_values_bf16 for this kernel: keys as the AVX512-BF16 kernel has them, values as
 // columns [d][round_up(n, 32)].
 void convert(const AttentionTile& t, int64_t d, uint32_t* kb, uint32_t* vb) {
-    const int64_t n = t.key_end - t.key_begin, ld = round_up(n, 32);
+    const int64_t ld = round_up(t.key_end - t.key_begin, 32);
     uint16_t* vt = reinterpret_cast<uint16_t*>(vb);
-    const float* kp[kTileKeys];
-    const float* vp[kTileKeys];
-    for (int64_t j0 = t.key_begin; j0 < t.key_end; j0 += kTileKeys) {
-        const int nk = int(std::min<int64_t>(kTileKeys, t.key_end - j0));
-        for (int j = 0; j < nk; ++j) {
-            const int64_t row = t.key_index ? t.key_index[j0 + j] : j0 + j;
-            kp[j] = t.k + row * t.k_stride;
-            vp[j] = t.v + row * t.v_stride;
-        }
-        const int64_t done = j0 - t.key_begin;
-        const int nk_pad = j0 + nk == t.key_end ? int(bf16_keys_words(nk, d) / (d / 2)) : nk;
-        avx512_bf16::keys_to_bf16(kp, nk, nk_pad, d, kb + done * (d / 2));
+    avx512_bf16::convert_tiles(t, d, kb, [&](const float* const* vp, int nk, int64_t done) {
         values_to_columns(vp, nk, d, ld, vt + done);
-    }
+    });
 }
 }  // namespace amx
 GAVEL_SIMD_TARGET_POP

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "backend/cpu/amx_tiles.hpp"
 #include "backend/cpu/cache_line.hpp"
 #include "backend/cpu/matmul_kernels.hpp"
 #include "backend/cpu/quantize.hpp"

@@ -1,7 +1,7 @@
 // The BF16-precision GEMM on AMX tiles (MatmulIsa::Amx): BF16 weights times bf16-rounded
 // activations with TDPBF16PS, f32 accumulation, as the AVX512-BF16 GEMM computes them but on the
-// tile unit, which multiplies 16 x 32 by 32 x 16 in one instruction (about 15x the AVX-512 FMA
-// rate of a Sapphire Rapids core; bench/RESULTS.md).
+// tile unit, which multiplies 16 x 32 by 32 x 16 in one instruction (16x the AVX-512 FMA rate of
+// the Xeon of session 14; bench/RESULTS.md).
 //
 // Eight tiles, each 16 rows of 64 bytes: C0..C3 hold a 32 x 32 block of y (f32), A0 / A1 the
 // block's two 16-row halves of 32 k (bf16), B0 / B1 its two 16-column halves of 16 k-pairs (the
@@ -17,6 +17,7 @@
 
 #include <immintrin.h>
 
+#include "backend/cpu/amx_tiles.hpp"
 #include "backend/cpu/matmul_kernels.hpp"
 #include "backend/cpu/simd_target.hpp"
 
@@ -46,26 +47,6 @@ constexpr int64_t kNR = kBf16PanelColumns;  // output columns per block: two 16-
 constexpr int64_t kMR = 32;                 // output rows per block: two 16-row A tiles
 constexpr int64_t kKStep = 32;              // k per tile step: an A tile row is 32 bf16
 constexpr int64_t kPanels = 2;              // panels packed at a time (k = 4864: 2 x 304 KiB, in L2)
-
-struct alignas(64) TileConfig {
-    uint8_t palette = 1;
-    uint8_t start_row = 0;
-    uint8_t reserved[14] = {};
-    uint16_t colsb[16] = {};  // bytes per row of each tile
-    uint8_t rows[16] = {};
-};
-
-constexpr TileConfig eight_full_tiles() {
-    TileConfig c;
-    for (int t = 0; t < 8; ++t) {
-        c.rows[t] = 16;
-        c.colsb[t] = 64;
-    }
-    return c;
-}
-// A constant in read-only data: a config built on the stack just before _tile_loadconfig can lose
-// its stores to the optimiser, which does not see the instruction read them (llama.cpp PR #26954).
-constexpr TileConfig kTileConfig = eight_full_tiles();
 
 // y block (rows x cols, row stride ldy) = the tiles' 32 x 32 sums (+ bias[0 .. cols)).
 inline void store_block(float* y, int64_t ldy, int64_t rows, int64_t cols, const float* bias) {
@@ -122,7 +103,7 @@ void gemm_columns(const LinearArgs& a, int64_t n0, int64_t n1) {
     uint32_t* panels = reinterpret_cast<uint32_t*>(thread_scratch(size_t(kPanels * panel_u32 + kMR * kpad / 2)));
     uint16_t* strip = reinterpret_cast<uint16_t*>(panels + kPanels * panel_u32);
 
-    _tile_loadconfig(&kTileConfig);
+    _tile_loadconfig(&kEightFullTiles);
     for (int64_t jb = n0; jb < n1; jb += kPanels * kNR) {
         const int64_t je = std::min(n1, jb + kPanels * kNR);
         const int64_t count = (je - jb + kNR - 1) / kNR;

@@ -63,10 +63,8 @@ KernelSet kernels_avx2();
 KernelSet kernels_avx512();
 KernelSet kernels_avx512_bf16();  // kernels_avx512() plus gemm_bf16
 // kernels_avx512_bf16() with gemm_bf16 on AMX tiles (matmul_amx.cpp); the caller has been granted
-// the tile state (request_amx_tiles).
+// the tile state (request_amx_tiles, amx_tiles.hpp).
 KernelSet kernels_amx();
-// Asks Linux (once per process) for the AMX tile state; false where it is refused or not Linux.
-bool request_amx_tiles();
 
 // The BF16 GEMMs' packed weight panel (AVX512-BF16 and AMX alike): panel[q * kBf16PanelColumns + c]
 // holds the pair w[j0 + c, k0 + 2q .. 2q + 1] as one 32-bit lane (the low half the even k), for
