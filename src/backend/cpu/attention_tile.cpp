@@ -9,8 +9,8 @@
 
 #include <immintrin.h>
 
-#include "backend/cpu/cache_line.hpp"
 #include "backend/cpu/amx_tiles.hpp"
+#include "backend/cpu/cache_line.hpp"
 #include "backend/cpu/simd_target.hpp"
 #include "core/cpu_features.hpp"
 
@@ -47,7 +47,8 @@ struct Scratch {
     uint32_t* qt2 = nullptr;   // [head_dim / 2][kTileRows]: the scaled queries, pairs along head_dim
     uint32_t* pb = nullptr;    // [kTileKeys / 2][kTileRows]: probabilities, pairs of keys
     uint32_t* kb = nullptr;    // [kTileKeys + kMaxKeyPad][head_dim / 2]: a tile's keys in bf16
-    uint32_t* vb = nullptr;    // [kTileKeys / 2][head_dim]: a tile's values, pairs of keys (AMX: [head_dim][kTileKeys] bf16)
+    uint32_t* vb = nullptr;    // [kTileKeys / 2][head_dim]: a tile's values, pairs of keys
+                               // (AMX: [head_dim][kTileKeys] bf16, values_to_columns)
     const uint32_t* kt = nullptr;  // the tile's keys and values in bf16 as the products read them:
     const uint32_t* vt = nullptr;  // kb / vb, or the caller's (AttentionTile::k_bf16 / v_bf16)
     // AMX: the tile's values transposed, [head_dim][vt_ld] bf16 from its first key (vb, or the caller's).
@@ -174,9 +175,9 @@ struct Bf16Products {
                 _mm512_store_si512(s.qt2 + p * kTileRows + i, pair_lanes(_mm512_load_ps(s.qt + 2 * p * kTileRows + i),
                                                                          _mm512_load_ps(s.qt + (2 * p + 1) * kTileRows + i)));
     }
+    static void end() {}
     // Points s.kt / s.vt at the tile's keys and values in bf16: the caller's converted ones where
     // the tile has them, else converted here into s.kb / s.vb.
-    static void end() {}
     static void load_tile(Scratch& s, const AttentionTile& t, int64_t j0, int64_t d, int nk, int nk_pad) {
         if (t.k_bf16) {
             s.kt = t.k_bf16 + (j0 - t.key_begin) * (d / 2);
