@@ -269,6 +269,7 @@ GAVEL_SIMD_TARGET_POP
 // converted keys are padded with zero rows to a multiple of 16 (kMaxKeyPad), the values' columns
 // with zeros to a multiple of 32.
 GAVEL_SIMD_TARGET_PUSH("avx512f,avx512bw,avx512bf16,amx-tile,amx-bf16,avx2,fma")
+#include "backend/cpu/avx512_transpose.hpp"
 namespace amx {
 using Isa = avx512::Isa;
 #include "backend/cpu/attention_tile_kernel.inc"
@@ -278,10 +279,21 @@ constexpr int64_t kLaneBytes = kTileRows * 4;  // from one row of s.st / s.ot / 
 constexpr int64_t round_up(int64_t n, int64_t to) { return (n + to - 1) / to * to; }
 
 // Columns [0, nk) of vt ([d][ld] bf16) = the nk value rows vp[j], rounded to bf16; columns
-// [nk, round_up(nk, 32)) zero.
+// [nk, round_up(nk, 32)) zero. 16 keys x 16 dims at a time are transposed in registers.
 GAVEL_INLINE void values_to_columns(const float* const* vp, int nk, int64_t d, int64_t ld, uint16_t* vt) {
+    int j = 0;
+    for (; j + 16 <= nk; j += 16)
+        for (int64_t dd = 0; dd < d; dd += 16) {
+            __m512 r[16];
+#pragma GCC unroll 16
+            for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(vp[j + i] + dd);
+            transpose_16x16(r);  // r[e]: dim dd + e of the 16 keys
+#pragma GCC unroll 16
+            for (int e = 0; e < 16; ++e)
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(vt + (dd + e) * ld + j), (__m256i)_mm512_cvtneps_pbh(r[e]));
+        }
     alignas(64) uint16_t h[16];
-    for (int j = 0; j < nk; ++j)
+    for (; j < nk; ++j)
         for (int64_t dd = 0; dd < d; dd += 16) {
             _mm256_store_si256(reinterpret_cast<__m256i*>(h), (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(vp[j] + dd)));
             for (int e = 0; e < 16; ++e) vt[(dd + e) * ld + j] = h[e];

@@ -20,6 +20,7 @@
 GAVEL_SIMD_TARGET_PUSH("avx512f,avx512bw,avx512vl,avx512dq,fma,f16c,avx2")
 
 namespace gavel::cpu::detail {
+#include "backend/cpu/avx512_transpose.hpp"
 namespace avx512 {
 
 struct Ops {
@@ -54,31 +55,7 @@ struct Ops {
     static V load_f16(const uint16_t* p) {
         return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
     }
-    // r[i][j] -> r[j][i] for a 16 x 16 block: 2x2 blocks of floats, then of pairs, then 128-bit lanes.
-    static void transpose(V* r) {
-        V t[16], u[16];
-        for (int g = 0; g < 8; ++g) {
-            t[2 * g] = _mm512_unpacklo_ps(r[2 * g], r[2 * g + 1]);
-            t[2 * g + 1] = _mm512_unpackhi_ps(r[2 * g], r[2 * g + 1]);
-        }
-        for (int g = 0; g < 16; g += 4) {
-            const __m512d a = _mm512_castps_pd(t[g]), b = _mm512_castps_pd(t[g + 1]);
-            const __m512d c = _mm512_castps_pd(t[g + 2]), d = _mm512_castps_pd(t[g + 3]);
-            u[g] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
-            u[g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
-            u[g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
-            u[g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
-        }
-        for (int q = 0; q < 4; ++q) {
-            const V se = _mm512_shuffle_f32x4(u[q], u[4 + q], 0x88), so = _mm512_shuffle_f32x4(u[q], u[4 + q], 0xdd);
-            const V se2 = _mm512_shuffle_f32x4(u[8 + q], u[12 + q], 0x88);
-            const V so2 = _mm512_shuffle_f32x4(u[8 + q], u[12 + q], 0xdd);
-            r[q] = _mm512_shuffle_f32x4(se, se2, 0x88);
-            r[8 + q] = _mm512_shuffle_f32x4(se, se2, 0xdd);
-            r[4 + q] = _mm512_shuffle_f32x4(so, so2, 0x88);
-            r[12 + q] = _mm512_shuffle_f32x4(so, so2, 0xdd);
-        }
-    }
+    static void transpose(V* r) { transpose_16x16(r); }  // r[i][j] -> r[j][i]
 };
 constexpr int kMR = 8;
 constexpr int kNV = 2;
