@@ -17,7 +17,7 @@ struct CpuFeatures {
     bool avx512_bf16 = false;
     bool avx_vnni = false;
     // AMX tiles with BF16 dot products (TDPBF16PS), enabled by the OS in XCR0. A process must still
-    // ask Linux for the tile state before its first tile instruction (matmul.cpp does).
+    // ask Linux for the tile state before its first tile instruction (amx_bf16_usable does).
     bool amx_bf16 = false;
 
     // "avx2 fma avx512f ..." for logs and `gavel inspect`.

@@ -6,8 +6,10 @@
 
 namespace gavel::cpu::detail {
 
-// Asks Linux (once per process) for the AMX tile state; false where it is refused or not Linux.
-bool request_amx_tiles();
+// Whether the bf16 products may run on AMX tiles: the CPU has AMX-BF16 and AVX512-BF16 (which
+// rounds their activations), GAVEL_CPU leaves them on, and Linux granted this process the tile
+// state (asked once, on the first call). Both the GEMM and the attention go by it.
+bool amx_bf16_usable();
 
 // The operand of LDTILECFG: palette 1, each tile's rows and bytes per row.
 struct alignas(64) AmxTileConfig {

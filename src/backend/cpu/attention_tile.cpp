@@ -497,10 +497,7 @@ bool attention_bf16_supported(int64_t head_dim) {
 
 namespace {
 // The bf16 products on AMX tiles where the CPU has them and Linux grants the tile state.
-bool bf16_on_amx(int64_t head_dim) {
-    static const bool amx = cpu_features().amx_bf16 && detail::request_amx_tiles();
-    return amx && attention_bf16_supported(head_dim);
-}
+bool bf16_on_amx(int64_t head_dim) { return detail::amx_bf16_usable() && attention_bf16_supported(head_dim); }
 }  // namespace
 
 void convert_keys_values_bf16(const AttentionTile& keys, int64_t head_dim, uint32_t* k_bf16, uint32_t* v_bf16) {

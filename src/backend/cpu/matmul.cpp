@@ -37,8 +37,8 @@ void check_weight(const TensorView& w) {
         fail("linear: weight dtype {} is not supported (F32, BF16, F16, Q8_0)", dtype_name(w.dtype));
 }
 
-// n values of `dtype` at `data` as f32.
-void widen(DType dtype, const void* data, int64_t n, float* out) {
+// n values of `dtype` at `data` as f32; `what` names the caller in the error for a non-float dtype.
+void widen(DType dtype, const void* data, int64_t n, float* out, const char* what) {
     switch (dtype) {
         case DType::F32: std::memcpy(out, data, size_t(n) * 4); break;
         case DType::BF16: widen_bf16(static_cast<const uint16_t*>(data), out, n); break;
@@ -46,13 +46,13 @@ void widen(DType dtype, const void* data, int64_t n, float* out) {
         case DType::F64:
             for (int64_t i = 0; i < n; ++i) out[i] = float(static_cast<const double*>(data)[i]);
             break;
-        default: fail("to_f32: dtype {} is not a float type", dtype_name(dtype));
+        default: fail("{}: dtype {} is not a float type", what, dtype_name(dtype));
     }
 }
 
 }  // namespace
 
-void to_f32(const TensorView& t, float* out) { widen(t.dtype, t.data, t.numel(), out); }
+void to_f32(const TensorView& t, float* out) { widen(t.dtype, t.data, t.numel(), out, "to_f32"); }
 
 float* detail::thread_scratch(size_t floats) {
     thread_local std::vector<float> scratch;
@@ -75,9 +75,8 @@ constexpr size_t kStealPieceBytes = size_t(1) << 20;
 MatmulIsa best_isa() {
     const CpuFeatures& f = cpu_features();
     if (f.avx512f && f.avx512bw && f.avx512vl && f.fma && f.f16c) {
-        // Linux grants the tile state once per process; a refusal leaves AVX-512.
-        static const bool amx = f.amx_bf16 && f.avx512_bf16 && detail::request_amx_tiles();
-        return amx ? MatmulIsa::Amx : MatmulIsa::Avx512;
+        // Where Linux refuses the tile state, AVX-512.
+        return detail::amx_bf16_usable() ? MatmulIsa::Amx : MatmulIsa::Avx512;
     }
     if (f.avx2 && f.fma && f.f16c) return MatmulIsa::Avx2;
     return MatmulIsa::Sse2;
@@ -294,7 +293,7 @@ void embedding(const TensorView& table, const int32_t* ids, int64_t n, float* ou
     for (int64_t i = 0; i < n; ++i) {
         if (ids[i] < 0 || ids[i] >= rows) fail("embedding: token id {} is outside the table of {} rows", ids[i], rows);
         widen(table.dtype, static_cast<const uint8_t*>(table.data) + size_t(ids[i]) * size_t(dim) * dtype_size(table.dtype),
-              dim, out + i * dim);
+              dim, out + i * dim, "embedding");
     }
 }
 

@@ -20,17 +20,20 @@
 #include "backend/cpu/amx_tiles.hpp"
 #include "backend/cpu/matmul_kernels.hpp"
 #include "backend/cpu/simd_target.hpp"
+#include "core/cpu_features.hpp"
 
 namespace gavel::cpu::detail {
 
-bool request_amx_tiles() {
+bool amx_bf16_usable() {
 #if defined(__linux__) && defined(__x86_64__)
-    static const bool granted = [] {
+    static const bool usable = [] {
+        const CpuFeatures& f = cpu_features();
+        if (!f.amx_bf16 || !f.avx512_bf16) return false;
         constexpr long kReqXcompPerm = 0x1023;  // ARCH_REQ_XCOMP_PERM
         constexpr long kXtileData = 18;         // XFEATURE_XTILEDATA
         return syscall(SYS_arch_prctl, kReqXcompPerm, kXtileData) == 0;
     }();
-    return granted;
+    return usable;
 #else
     return false;
 #endif

@@ -63,7 +63,7 @@ KernelSet kernels_avx2();
 KernelSet kernels_avx512();
 KernelSet kernels_avx512_bf16();  // kernels_avx512() plus gemm_bf16
 // kernels_avx512_bf16() with gemm_bf16 on AMX tiles (matmul_amx.cpp); the caller has been granted
-// the tile state (request_amx_tiles, amx_tiles.hpp).
+// the tile state (amx_bf16_usable, amx_tiles.hpp).
 KernelSet kernels_amx();
 
 // The BF16 GEMMs' packed weight panel (AVX512-BF16 and AMX alike): panel[q * kBf16PanelColumns + c]
