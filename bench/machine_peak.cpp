@@ -33,6 +33,8 @@
 #include <thread>
 #include <vector>
 
+#include "backend/cpu/amx_tiles.hpp"  // the tile config only (header-only: nothing of gavel is linked)
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -102,19 +104,7 @@ constexpr double kBf16DotFlops = 16 * 64;
 
 // ---- AMX BF16 tile products -------------------------------------------------------------------
 
-struct alignas(64) TileConfig {
-    uint8_t palette = 1, start_row = 0, reserved[14] = {};
-    uint16_t colsb[16] = {};
-    uint8_t rows[16] = {};
-};
-constexpr TileConfig full_tiles() {
-    TileConfig c;
-    for (int t = 0; t < 8; ++t) c.rows[t] = 16, c.colsb[t] = 64;
-    return c;
-}
-constexpr TileConfig kTileConfig = full_tiles();  // read-only data: the instruction reads it
-
-bool amx_bf16_usable() {
+bool amx_bf16_granted() {
     unsigned a, b, c, d;
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(d & (1u << 22)) || !(d & (1u << 24))) return false;
     return syscall(SYS_arch_prctl, 0x1023 /* ARCH_REQ_XCOMP_PERM */, 18 /* XFEATURE_XTILEDATA */) == 0;
@@ -124,7 +114,7 @@ bool amx_bf16_usable() {
 // 32 bf16 products x (multiply + add) = 16384 FLOPs per instruction.
 __attribute__((target("amx-tile,amx-bf16"))) void amx_bf16_dot(int64_t iterations) {
     alignas(64) static const uint16_t ones[16 * 32] = {};
-    _tile_loadconfig(&kTileConfig);
+    _tile_loadconfig(&gavel::cpu::detail::kEightFullTiles);  // gavel's kernels' config
     _tile_zero(0);
     _tile_zero(1);
     _tile_zero(2);
@@ -380,7 +370,7 @@ int main(int argc, char** argv) {
     const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     const bool bf16 = avx512 && __builtin_cpu_supports("avx512bf16");
     const bool vnni = avx512 && __builtin_cpu_supports("avx512vnni");
-    const bool amx = bf16 && amx_bf16_usable();
+    const bool amx = bf16 && amx_bf16_granted();
 
     std::vector<double> fma, dot, amx_dot, int8, mem, one_stream;
     for (int t : threads) {
