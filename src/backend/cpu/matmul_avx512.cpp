@@ -57,7 +57,7 @@ struct Ops {
     }
     static void transpose(V* r) { transpose_16x16(r); }  // r[i][j] -> r[j][i]
 };
-constexpr int kMR = 8;
+constexpr int kMR = 12;
 constexpr int kNV = 2;
 
 #include "backend/cpu/matmul_kernel.inl"
