@@ -71,6 +71,9 @@ constexpr int64_t kGemmMinRows = 4;
 // is read as several streams at once (gemv_streams): 1 MiB keeps them long enough for the
 // prefetchers to ramp up (BF16 decode +10% over 256 KiB with the streams, interleaved A/B).
 constexpr size_t kStealPieceBytes = size_t(1) << 20;
+// A GEMM's pieces are at least this many column tiles (AVX-512 F32: 128 columns, the block of
+// panels it packs at a time).
+constexpr size_t kGemmPieceUnits = 4;
 
 MatmulIsa best_isa() {
     const CpuFeatures& f = cpu_features();
@@ -271,7 +274,13 @@ void linear(ThreadPool& pool, const float* x, int64_t m, std::span<const LinearO
         }
     };
     if (gemm) {
-        pool.parallel_for(size_t(units), run);
+        // The GEMM splits its columns as the GEMV does (below), for the same reason: a thread that
+        // the machine slows would otherwise hold up the whole product. Each thread's share runs in
+        // about four pieces of at least kGemmPieceUnits column tiles, so a piece still packs whole
+        // blocks of panels. Qwen2-0.5B F32 pp512 with one of the two cores kept busy by another
+        // process (bench/RESULTS.md, session 15): see there.
+        const size_t piece = std::max<size_t>(kGemmPieceUnits, size_t(units) / (4 * pool.size()));
+        pool.parallel_for_stealing(size_t(units), piece, run);
         return;
     }
     // A GEMV reads each weight once and waits on memory. On a shared machine one thread often runs
