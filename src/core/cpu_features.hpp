@@ -19,6 +19,8 @@ struct CpuFeatures {
     // AMX tiles with BF16 dot products (TDPBF16PS), enabled by the OS in XCR0. A process must still
     // ask Linux for the tile state before its first tile instruction (amx_bf16_usable does).
     bool amx_bf16 = false;
+    // The vendor string is GenuineIntel: tuning that differs between Intel's and AMD's cores keys on it.
+    bool intel = false;
 
     // "avx2 fma avx512f ..." for logs and `gavel inspect`.
     std::string describe() const;

@@ -9,6 +9,7 @@
 #include "backend/cpu/cache_line.hpp"
 #include "backend/cpu/matmul_kernels.hpp"
 #include "backend/cpu/simd_target.hpp"
+#include "core/cpu_features.hpp"
 
 // GCC 12's AVX-512 headers build some intrinsics from _mm512_undefined_*(), which -Wuninitialized
 // flags in every caller (a known false positive).
@@ -67,7 +68,7 @@ constexpr int kNV = 2;
 KernelSet kernels_avx512() {
     KernelSet s;
     s.gemm = avx512::gemm_any;
-    s.gemv = avx512::gemv_any;
+    s.gemv = cpu_features().intel ? avx512::gemv_any<kGemvStreamsIntel> : avx512::gemv_any<kGemvStreams>;
     s.gemm_cols = avx512::kNR;
     return s;
 }

@@ -180,7 +180,7 @@ inline void dot_streams(const float* x, int64_t k, const typename W::T* const* w
     }
 }
 
-template <class W>
+template <class W, int S>
 void gemv_streams(const LinearArgs& a, int64_t n0, int64_t n1) {
     using T = typename W::T;
     const T* w = static_cast<const T*>(a.w);
@@ -193,15 +193,15 @@ void gemv_streams(const LinearArgs& a, int64_t n0, int64_t n1) {
         x = xp;
     }
     auto finish = [&a](int64_t row, float sum) { a.y[row] = a.bias ? sum + a.bias[row] : sum; };
-    const int64_t run = (n1 - n0) / kGemvStreams;  // rows per stream
+    const int64_t run = (n1 - n0) / S;  // rows per stream
     for (int64_t j = n0; j < n0 + run; ++j) {
-        const T* rows[kGemvStreams];
-        float out[kGemvStreams];
-        for (int s = 0; s < kGemvStreams; ++s) rows[s] = w + (j + s * run) * a.k;
-        dot_streams<W, kGemvStreams>(x, a.k, rows, out);
-        for (int s = 0; s < kGemvStreams; ++s) finish(j + s * run, out[s]);
+        const T* rows[S];
+        float out[S];
+        for (int s = 0; s < S; ++s) rows[s] = w + (j + s * run) * a.k;
+        dot_streams<W, S>(x, a.k, rows, out);
+        for (int s = 0; s < S; ++s) finish(j + s * run, out[s]);
     }
-    for (int64_t j = n0 + kGemvStreams * run; j < n1; ++j) {
+    for (int64_t j = n0 + S * run; j < n1; ++j) {
         const T* row = w + j * a.k;
         float out;
         dot_streams<W, 1>(x, a.k, &row, &out);
@@ -209,10 +209,10 @@ void gemv_streams(const LinearArgs& a, int64_t n0, int64_t n1) {
     }
 }
 
-template <class W>
+template <class W, int S>
 void gemv_columns(const LinearArgs& a, int64_t n0, int64_t n1) {
     using T = typename W::T;
-    if (a.m == 1) return gemv_streams<W>(a, n0, n1);
+    if (a.m == 1) return gemv_streams<W, S>(a, n0, n1);
     const T* w = static_cast<const T*>(a.w);
     // Weight rows in flight, chosen when decode ran here: F32 8 (+5% over 4, interleaved A/B), 16-bit
     // weights 4 (8 were 2% slower).
@@ -343,19 +343,22 @@ void gemm_columns(const LinearArgs& a, int64_t n0, int64_t n1) {
     }
 }
 
+template <int S = kGemvStreams>
 inline void columns_by_dtype(const LinearArgs& a, int64_t n0, int64_t n1, bool gemm) {
     switch (a.wdtype) {
         case DType::F32:
-            gemm ? gemm_columns<WeightF32>(a, n0, n1) : gemv_columns<WeightF32>(a, n0, n1);
+            gemm ? gemm_columns<WeightF32>(a, n0, n1) : gemv_columns<WeightF32, S>(a, n0, n1);
             break;
         case DType::BF16:
-            gemm ? gemm_columns<WeightBF16>(a, n0, n1) : gemv_columns<WeightBF16>(a, n0, n1);
+            gemm ? gemm_columns<WeightBF16>(a, n0, n1) : gemv_columns<WeightBF16, S>(a, n0, n1);
             break;
         default:
-            gemm ? gemm_columns<WeightF16>(a, n0, n1) : gemv_columns<WeightF16>(a, n0, n1);
+            gemm ? gemm_columns<WeightF16>(a, n0, n1) : gemv_columns<WeightF16, S>(a, n0, n1);
             break;
     }
 }
 
 inline void gemm_any(const LinearArgs& a, int64_t n0, int64_t n1) { columns_by_dtype(a, n0, n1, true); }
-inline void gemv_any(const LinearArgs& a, int64_t n0, int64_t n1) { columns_by_dtype(a, n0, n1, false); }
+// The GEMV reading S streams of rows per thread (gemv_streams).
+template <int S = kGemvStreams>
+inline void gemv_any(const LinearArgs& a, int64_t n0, int64_t n1) { columns_by_dtype<S>(a, n0, n1, false); }

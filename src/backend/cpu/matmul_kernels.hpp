@@ -40,6 +40,11 @@ using ColumnsFn = void (*)(const LinearArgs&, int64_t n0, int64_t n1);
 // q8_columns in matmul_q8_avx512.cpp), and where it prefetches in software, it fetches the line
 // kGemvAhead bytes ahead of a read into L1 (prefetch_gemv_ahead).
 constexpr int kGemvStreams = 4;
+// The AVX-512 f32 / BF16 / F16 GEMV on Intel CPUs reads 6 streams per thread instead: on the Xeon of
+// session 15 (bench/RESULTS.md) bench/decode_stream's linear() read 96-97% of a plain sum with 6
+// against 92-93% with 4 (BF16; F32 101% against 98%), and Qwen2-0.5B BF16 decode ran 2-6% faster;
+// on the Zen 5 of session 8, 6 streams had read 8% slower than 4, and Q8_0 reads slower with 6 here.
+constexpr int kGemvStreamsIntel = 6;
 constexpr int64_t kGemvAhead = 2048;
 inline void prefetch_gemv_ahead(const void* read) {
     _mm_prefetch(static_cast<const char*>(read) + kGemvAhead, _MM_HINT_T0);
