@@ -276,10 +276,10 @@ void linear(ThreadPool& pool, const float* x, int64_t m, std::span<const LinearO
     if (gemm) {
         // The GEMM splits its columns as the GEMV does (below), for the same reason: a thread that
         // the machine slows would otherwise hold up the whole product. Each thread's share runs in
-        // about four pieces of at least kGemmPieceUnits column tiles, so a piece still packs whole
-        // blocks of panels. Qwen2-0.5B F32 pp512 with one of the two cores kept busy by another
-        // process (bench/RESULTS.md, session 15): see there.
-        const size_t piece = std::max<size_t>(kGemmPieceUnits, size_t(units) / (4 * pool.size()));
+        // about four pieces of a multiple of kGemmPieceUnits column tiles, so a piece still packs
+        // whole blocks of panels (bench/RESULTS.md, session 15, has the measurements).
+        const size_t quarter = size_t(units) / (4 * pool.size());
+        const size_t piece = std::max<size_t>(1, (quarter + kGemmPieceUnits - 1) / kGemmPieceUnits) * kGemmPieceUnits;
         pool.parallel_for_stealing(size_t(units), piece, run);
         return;
     }

@@ -58,6 +58,8 @@ struct Ops {
     }
     static void transpose(V* r) { transpose_16x16(r); }  // r[i][j] -> r[j][i]
 };
+// 12 x 32 outputs in 24 of the 32 registers (8 rows were 7% slower; 14 rows' pointers no longer fit
+// the general registers: bench/RESULTS.md, session 15).
 constexpr int kMR = 12;
 constexpr int kNV = 2;
 
