@@ -96,9 +96,9 @@ inline void dot_rows(const float* x, int64_t m, int64_t k, const typename W::T* 
     }
 }
 
-// One activation row (decode): each thread reads its rows [n0, n1) as kGemvStreams sequential
-// streams at once, row j of each of kGemvStreams equal runs of rows, the streams sharing the loads
-// of x. The core's prefetchers keep a limited depth of lines in flight per stream, so a single
+// One activation row (decode): each thread reads its rows [n0, n1) as S sequential streams at once
+// (kGemvStreams, or kGemvStreamsIntel: matmul_kernels.hpp), row j of each of S equal runs of rows,
+// the streams sharing the loads of x. The core's prefetchers keep a limited depth of lines in flight per stream, so a single
 // stream per thread left memory bandwidth unused: bench/machine_peak's plain sum reads 10-25% faster as 4
 // streams per thread than as 1 on the 2-core development VM.
 // bench/decode_stream (Qwen2-0.5B's decode products, BF16, 2 threads): linear() 45 -> 52-60 GB/s.
