@@ -52,6 +52,17 @@ TEST_P(Qwen2ModelTest, MatchesTheDoublePrecisionEquations) {
     double worst = 0;
     for (size_t i = 0; i < logits.size(); ++i) worst = std::max(worst, std::fabs(logits[i] - expected[i]));
     EXPECT_LT(worst, 2e-5);
+    // Scored at its last token only, the prompt's last layer runs past its attention on that row
+    // alone (through the GEMV, not the GEMM): the same logits, and the cache it leaves holds every token.
+    auto cache = model.new_cache(int64_t(ids.size()));
+    Qwen2Chunk last_only{&cache, ids, false};
+    auto last = model.forward(pool, std::span(&last_only, 1))[0];
+    EXPECT_EQ(cache.size(), int64_t(ids.size()));
+    ASSERT_EQ(last.size(), size_t(tiny.vocab));
+    worst = 0;
+    for (size_t i = 0; i < last.size(); ++i)
+        worst = std::max(worst, std::fabs(last[i] - expected[expected.size() - last.size() + i]));
+    EXPECT_LT(worst, 2e-5);
 }
 
 INSTANTIATE_TEST_SUITE_P(DTypes, Qwen2ModelTest,
