@@ -74,7 +74,7 @@ void check(const Case& c, ThreadPool& pool, bool bf16_precision) {
     TensorView wv{c.dtype, {n, k}, w.bytes.data()};
     TensorView bv{DType::F32, {n}, b.bytes.data()};
     set_matmul_precision(bf16_precision ? MatmulPrecision::BF16 : MatmulPrecision::F32);
-    for (int64_t m : {1, 2, 3, 4, 5, 17, 64}) {
+    for (int64_t m : {1, 2, 3, 4, 5, 17, 45, 64}) {
         std::normal_distribution<float> dist(0.0f, 1.0f);
         std::vector<float> x(size_t(m * k));
         for (auto& v : x) v = dist(rng);

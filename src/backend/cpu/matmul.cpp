@@ -192,11 +192,10 @@ void linear(ThreadPool& pool, const float* x, int64_t m, std::span<const LinearO
     const uint16_t* xb = nullptr;
     if (bf16 && k > 0 && std::any_of(outputs.begin(), outputs.end(),
                                      [](const LinearOutput& o) { return o.w->dtype == DType::BF16; })) {
-        const int64_t kp = (k + 1) & ~int64_t(1);
         // A thread_local named inside the lambda would be the worker's own: pass the pointer.
-        uint16_t* dst = at_least(xb_scratch, size_t(m * kp)).data();
-        pool.parallel_for(size_t(m), [&ks, x, k, dst](size_t r0, size_t r1) {
-            ks.round_bf16(x, k, int64_t(r0), int64_t(r1), dst);
+        uint16_t* dst = at_least(xb_scratch, size_t(ks.bf16_elements(m, k))).data();
+        pool.parallel_for(size_t(m), [&ks, x, m, k, dst](size_t r0, size_t r1) {
+            ks.round_bf16(x, m, k, int64_t(r0), int64_t(r1), dst);
         });
         xb = dst;
     }

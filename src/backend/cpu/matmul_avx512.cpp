@@ -209,7 +209,9 @@ void gemm_columns(const LinearArgs& a, int64_t n0, int64_t n1) {
     }
 }
 
-void round_bf16(const float* x, int64_t k, int64_t r0, int64_t r1, uint16_t* xb) {
+int64_t bf16_elements(int64_t m, int64_t k) { return m * ((k + 1) & ~int64_t(1)); }
+
+void round_bf16(const float* x, int64_t /*m*/, int64_t k, int64_t r0, int64_t r1, uint16_t* xb) {
     const int64_t kp = (k + 1) & ~int64_t(1);
     for (int64_t i = r0; i < r1; ++i) {
         const float* src = x + i * k;
@@ -235,6 +237,7 @@ KernelSet kernels_avx512_bf16() {
     KernelSet s = kernels_avx512();
     s.gemm_bf16 = avx512_bf16::gemm_columns;
     s.round_bf16 = avx512_bf16::round_bf16;
+    s.bf16_elements = avx512_bf16::bf16_elements;
     return s;
 }
 

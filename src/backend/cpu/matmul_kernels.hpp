@@ -24,7 +24,7 @@ struct Q8Rows {
 
 struct LinearArgs {
     const float* x = nullptr;      // [m, k] f32 activations
-    const uint16_t* xb = nullptr;  // [m, kp] bf16 activations (BF16 precision only), kp = k rounded up to even
+    const uint16_t* xb = nullptr;  // bf16 activations in the gemm_bf16's layout (KernelSet::round_bf16; BF16 precision only)
     Q8Rows q8;                     // quantised activations (Q8_0 weights only)
     int64_t m = 0, n = 0, k = 0;
     const void* w = nullptr;  // [n, k] in `wdtype`, in place (mmap), or a Q8_0 matrix
@@ -55,8 +55,11 @@ struct KernelSet {
     ColumnsFn gemv = nullptr;       // streams each weight row once (small m)
     ColumnsFn gemm_bf16 = nullptr;  // BF16 weights x bf16-rounded activations, vdpbf16ps; null when absent
     int64_t gemm_cols = 1;          // the GEMM's column-tile width: n0 must be a multiple of it
-    // Rounds rows [r0, r1) of x [m, k] to bf16 into xb [m, kp] (RNE; an odd k's pad is zeroed).
-    void (*round_bf16)(const float* x, int64_t k, int64_t r0, int64_t r1, uint16_t* xb) = nullptr;
+    // Rounds rows [r0, r1) of x [m, k] to bf16 (RNE) into xb, laid out as gemm_bf16 reads it, with
+    // its padding zeroed; xb holds bf16_elements(m, k) values. AVX512-BF16: rows of kp = k rounded up
+    // to even. AMX: the tiles' own layout (matmul_amx.cpp).
+    void (*round_bf16)(const float* x, int64_t m, int64_t k, int64_t r0, int64_t r1, uint16_t* xb) = nullptr;
+    int64_t (*bf16_elements)(int64_t m, int64_t k) = nullptr;
     // Q8_0 weights: any m, columns [n0, n1) with n0 a multiple of kQ8GroupRows; and the activation
     // quantiser for rows [r0, r1). Every set has them (the portable pair where no VNNI kernel is).
     ColumnsFn q8 = nullptr;
