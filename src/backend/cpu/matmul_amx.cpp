@@ -64,16 +64,22 @@ int64_t bf16_elements(int64_t m, int64_t k) { return (m + kMR - 1) / kMR * kMR *
 void round_bf16_tiles(const float* x, int64_t m, int64_t k, int64_t r0, int64_t r1, uint16_t* xb) {
     const int64_t kpad = padded_k(k);
     auto row_start = [&](int64_t r) { return xb + r / kMR * kMR * kpad + r % kMR * kKStep; };
-    for (int64_t r = r0; r < r1; ++r) {
-        const float* src = x + r * k;
-        uint16_t* dst = row_start(r);
-        for (int64_t t = 0; t < kpad; t += kKStep, dst += kMR * kKStep) {
+    // A strip's rows a step at a time, so the stores run through memory in order (row by row, they
+    // went 2 KiB apart and took half as long again: perf, Qwen2-0.5B BF16 prompts).
+    for (int64_t lo_row = r0; lo_row < r1;) {
+        const int64_t hi_row = std::min(r1, (lo_row / kMR + 1) * kMR);
+        for (int64_t t = 0; t < kpad; t += kKStep) {
             const int64_t have = std::clamp<int64_t>(k - t, 0, kKStep);
             const __mmask16 lo = __mmask16((1u << std::min<int64_t>(have, 16)) - 1);
             const __mmask16 hi = __mmask16((1u << std::max<int64_t>(have - 16, 0)) - 1);
-            const __m512bh h = _mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(hi, src + t + 16), _mm512_maskz_loadu_ps(lo, src + t));
-            _mm512_storeu_si512(dst, (__m512i)h);
+            uint16_t* dst = row_start(lo_row) + t / kKStep * kMR * kKStep;
+            for (int64_t r = lo_row; r < hi_row; ++r, dst += kKStep) {
+                const float* src = x + r * k + t;
+                const __m512bh h = _mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(hi, src + 16), _mm512_maskz_loadu_ps(lo, src));
+                _mm512_storeu_si512(dst, (__m512i)h);
+            }
         }
+        lo_row = hi_row;
     }
     if (r1 == m)  // the last strip's missing rows
         for (int64_t r = m; r % kMR; ++r) {
