@@ -54,9 +54,9 @@ constexpr int64_t kPanels = 2;              // panels packed at a time (k = 4864
 // The activations' layout (KernelSet::round_bf16 / bf16_elements): strips of kMR rows (the last one
 // zero-padded), each a run of k steps of kKStep (k zero-padded to a multiple of it), each step the
 // strip's kMR rows of kKStep bf16 one after another: the A0 tile's 16 rows, then A1's. Read in place
-// from x's rows, 32 rows 2 k-apart, the A tiles had each row on its own stream, and a one-core test
-// of the tile loop (m 1024, k 1024 and 4096) ran 21-24% faster on this layout (bench/RESULTS.md,
-// session 16).
+// from x's rows, 2k bytes apart, an A tile's 16 rows were 16 streams (and, k a power of two, fell on
+// few L1 sets); a one-core test of the tile loop (m 1024, k 1024 and 4096) ran 21-24% faster on this
+// layout (bench/RESULTS.md, session 16).
 inline int64_t padded_k(int64_t k) { return (k + kKStep - 1) / kKStep * kKStep; }
 
 int64_t bf16_elements(int64_t m, int64_t k) { return (m + kMR - 1) / kMR * kMR * padded_k(k); }
@@ -75,7 +75,8 @@ void round_bf16_tiles(const float* x, int64_t m, int64_t k, int64_t r0, int64_t 
             uint16_t* dst = row_start(lo_row) + t / kKStep * kMR * kKStep;
             for (int64_t r = lo_row; r < hi_row; ++r, dst += kKStep) {
                 const float* src = x + r * k + t;
-                const __m512bh h = _mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(hi, src + 16), _mm512_maskz_loadu_ps(lo, src));
+                const __m512 first = _mm512_maskz_loadu_ps(lo, src), second = _mm512_maskz_loadu_ps(hi, src + 16);
+                const __m512bh h = _mm512_cvtne2ps_pbh(second, first);  // first's 16 in the low half
                 _mm512_storeu_si512(dst, (__m512i)h);
             }
         }

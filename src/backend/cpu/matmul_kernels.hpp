@@ -24,7 +24,7 @@ struct Q8Rows {
 
 struct LinearArgs {
     const float* x = nullptr;      // [m, k] f32 activations
-    const uint16_t* xb = nullptr;  // bf16 activations in the gemm_bf16's layout (KernelSet::round_bf16; BF16 precision only)
+    const uint16_t* xb = nullptr;  // bf16 activations as gemm_bf16 reads them (KernelSet::round_bf16), BF16 precision
     Q8Rows q8;                     // quantised activations (Q8_0 weights only)
     int64_t m = 0, n = 0, k = 0;
     const void* w = nullptr;  // [n, k] in `wdtype`, in place (mmap), or a Q8_0 matrix
