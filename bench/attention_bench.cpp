@@ -4,6 +4,8 @@
 // decode of one token over a 128 / 1024 / 4096-position cache). GFLOP/s counts 4 * d flops per
 // (query head, visible key) pair: q.k and p.v, a multiply and an add each.
 //
+// kernel 2 of the jina shapes is the bf16 products (--attention bf16).
+//
 //   build/release/bench/attention_bench [--benchmark_filter=jina] [--benchmark_min_time=1]
 #include <benchmark/benchmark.h>
 
@@ -111,11 +113,13 @@ std::vector<float> random_values(size_t n, uint32_t seed) {
     return v;
 }
 
-// Args: {tokens, threads, tiled (1) or old (0)}.
+// Args: {tokens, threads, kernel: 0 old, 1 tiled f32, 2 tiled bf16 (AMX or AVX512-BF16 where the
+// CPU has them, else f32)}.
 void jina_encoder(benchmark::State& state) {
     const int64_t n = state.range(0), heads = 16, d = 64, width = heads * d;
     ThreadPool pool(size_t(state.range(1)));
     const bool tiled = state.range(2) != 0;
+    const AttentionPrecision precision = state.range(2) == 2 ? AttentionPrecision::BF16 : AttentionPrecision::F32;
     auto qkv = random_values(size_t(n * 3 * width), 1);
     std::vector<uint8_t> mask(size_t(n), 1);
     std::vector<float> out(size_t(n * width));
@@ -123,7 +127,7 @@ void jina_encoder(benchmark::State& state) {
     const AttentionInput in{qkv.data(), 3 * width, qkv.data() + width, 3 * width, qkv.data() + 2 * width, 3 * width};
     for (auto _ : state) {
         if (tiled)
-            encoder_attention(pool, shape, in, 0.125f, mask.data(), out.data());
+            encoder_attention(pool, shape, in, 0.125f, mask.data(), out.data(), precision);
         else
             old::encoder(pool, shape, in, 0.125f, mask.data(), out.data());
         benchmark::DoNotOptimize(out.data());
@@ -157,10 +161,10 @@ void qwen2_causal(benchmark::State& state) {
 }
 
 void jina_args(benchmark::internal::Benchmark* b) {
-    b->ArgNames({"tokens", "threads", "tiled"});
+    b->ArgNames({"tokens", "threads", "kernel"});
     for (int64_t tokens : {1024, 4096})
         for (int64_t threads : {1, 2})
-            for (int64_t tiled : {0, 1}) b->Args({tokens, threads, tiled});
+            for (int64_t kernel : {0, 1, 2}) b->Args({tokens, threads, kernel});
     b->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 

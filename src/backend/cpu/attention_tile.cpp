@@ -48,12 +48,11 @@ struct Scratch {
     uint32_t* pb = nullptr;    // [kTileKeys / 2][kTileRows]: probabilities, pairs of keys
     uint32_t* kb = nullptr;    // [kTileKeys + kMaxKeyPad][head_dim / 2]: a tile's keys in bf16
     uint32_t* vb = nullptr;    // [kTileKeys / 2][head_dim]: a tile's values, pairs of keys
-                               // (AMX: [head_dim][kTileKeys] bf16, values_to_columns)
+                               // (AMX: blocks of 32 keys, [head_dim][32] bf16, values_to_columns)
     const uint32_t* kt = nullptr;  // the tile's keys and values in bf16 as the products read them:
     const uint32_t* vt = nullptr;  // kb / vb, or the caller's (AttentionTile::k_bf16 / v_bf16)
-    // AMX: the tile's values transposed, [head_dim][vt_ld] bf16 from its first key (vb, or the caller's).
+    // AMX: the tile's values transposed, blocks of 32 keys from its first key (vb, or the caller's).
     const uint16_t* vt_cols = nullptr;
-    int64_t vt_ld = 0;
     const float* kp[kTileKeys + kMaxKeyPad];
     const float* vp[kTileKeys + kMaxKeyPad];
 
@@ -265,9 +264,11 @@ GAVEL_SIMD_TARGET_POP
 // queries' pairs along head_dim (B, s.qt2), stored straight into s.st; Ot (16 dims x 16 lanes per
 // C tile) is loaded from s.ot, gets V^T (dims x 32 keys, A) times the probabilities' pairs along
 // keys (B, s.pb), and is stored back. V^T is the one operand in a layout of its own: the values
-// transposed, [head_dim][keys] bf16 (values_to_columns). Keys are read 16 rows at a time: the
-// converted keys are padded with zero rows to a multiple of 16 (kMaxKeyPad), the values' columns
-// with zeros to a multiple of 32.
+// transposed in blocks of 32 keys, each block [head_dim][32] bf16 (values_to_columns), so an A
+// tile is 1 KiB in one piece (with the columns of all keys in one row, 16 rows 2 KiB apart for
+// 1024 keys, the four A tiles of a 64-dim head fell on the same two L1 sets and the value
+// product ran at half the scores' speed). Keys are read 16 rows at a time: the converted keys are
+// padded with zero rows to a multiple of 16 (kMaxKeyPad), the values' last block with zero keys.
 GAVEL_SIMD_TARGET_PUSH("avx512f,avx512bw,avx512bf16,amx-tile,amx-bf16,avx2,fma")
 #include "backend/cpu/avx512_transpose.hpp"
 namespace amx {
@@ -278,9 +279,12 @@ constexpr int64_t kLaneBytes = kTileRows * 4;  // from one row of s.st / s.ot / 
 
 constexpr int64_t round_up(int64_t n, int64_t to) { return (n + to - 1) / to * to; }
 
-// Columns [0, nk) of vt ([d][ld] bf16) = the nk value rows vp[j], rounded to bf16; columns
-// [nk, round_up(nk, 32)) zero. 16 keys x 16 dims at a time are transposed in registers.
-GAVEL_INLINE void values_to_columns(const float* const* vp, int nk, int64_t d, int64_t ld, uint16_t* vt) {
+// Where key j's value in dim e sits in the values' blocks of 32 keys ([head_dim][32] bf16 each).
+constexpr int64_t value_column(int64_t j, int64_t e, int64_t d) { return j / 32 * 32 * d + e * 32 + j % 32; }
+
+// vt (blocks of 32 keys, from key 0) = the nk value rows vp[j], rounded to bf16, then zero keys to
+// the end of the last block. 16 keys x 16 dims at a time are transposed in registers.
+GAVEL_INLINE void values_to_columns(const float* const* vp, int nk, int64_t d, uint16_t* vt) {
     int j = 0;
     for (; j + 16 <= nk; j += 16)
         for (int64_t dd = 0; dd < d; dd += 16) {
@@ -290,15 +294,17 @@ GAVEL_INLINE void values_to_columns(const float* const* vp, int nk, int64_t d, i
             transpose_16x16(r);  // r[e]: dim dd + e of the 16 keys
 #pragma GCC unroll 16
             for (int e = 0; e < 16; ++e)
-                _mm256_storeu_si256(reinterpret_cast<__m256i*>(vt + (dd + e) * ld + j), (__m256i)_mm512_cvtneps_pbh(r[e]));
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(vt + value_column(j, dd + e, d)),
+                                    (__m256i)_mm512_cvtneps_pbh(r[e]));
         }
     alignas(64) uint16_t h[16];
     for (; j < nk; ++j)
         for (int64_t dd = 0; dd < d; dd += 16) {
             _mm256_store_si256(reinterpret_cast<__m256i*>(h), (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(vp[j] + dd)));
-            for (int e = 0; e < 16; ++e) vt[(dd + e) * ld + j] = h[e];
+            for (int e = 0; e < 16; ++e) vt[value_column(j, dd + e, d)] = h[e];
         }
-    for (int64_t dd = 0; dd < d; ++dd) std::fill(vt + dd * ld + nk, vt + dd * ld + round_up(nk, 32), uint16_t(0));
+    for (int64_t e = 0; e < d; ++e)
+        for (int64_t k = nk; k < round_up(nk, 32); ++k) vt[value_column(k, e, d)] = 0;
 }
 
 // S^T for NT tiles of 16 keys (kt: their rows, `pairs` words apart) and the 16 lanes at qt2 / st.
@@ -334,11 +340,11 @@ GAVEL_INLINE void score_tiles(const uint32_t* kt, int64_t pairs, const uint32_t*
     if constexpr (NT > 3) _tile_stored(3, st + 48 * kTileRows, kLaneBytes);
 }
 
-// Ot rows of NT tiles of 16 dims (vt: their value columns, `ld` apart) += V^T P for `halves`
-// runs of 32 keys, for the 16 lanes at pb / ot.
+// Ot rows of NT tiles of 16 dims (vt: their rows in the first block of 32 keys, blocks `block`
+// bf16 apart) += V^T P for `halves` blocks of 32 keys, for the 16 lanes at pb / ot.
 template <int NT>
-GAVEL_INLINE void value_tiles(const uint16_t* vt, int64_t ld, const uint32_t* pb, float* ot, int64_t halves) {
-    const int64_t vbytes = ld * 2;
+GAVEL_INLINE void value_tiles(const uint16_t* vt, int64_t block, const uint32_t* pb, float* ot, int64_t halves) {
+    constexpr int64_t vbytes = 64;  // one row of a block: 32 keys
     if constexpr (NT > 0) _tile_loadd(0, ot, kLaneBytes);
     if constexpr (NT > 1) _tile_loadd(1, ot + 16 * kTileRows, kLaneBytes);
     if constexpr (NT > 2) _tile_loadd(2, ot + 32 * kTileRows, kLaneBytes);
@@ -346,19 +352,19 @@ GAVEL_INLINE void value_tiles(const uint16_t* vt, int64_t ld, const uint32_t* pb
     for (int64_t h = 0; h < halves; ++h) {
         _tile_loadd(6, pb + h * 16 * kTileRows, kLaneBytes);
         if constexpr (NT > 0) {
-            _tile_loadd(4, vt + h * 32, vbytes);
+            _tile_loadd(4, vt + h * block, vbytes);
             _tile_dpbf16ps(0, 4, 6);
         }
         if constexpr (NT > 1) {
-            _tile_loadd(5, vt + 16 * ld + h * 32, vbytes);
+            _tile_loadd(5, vt + 16 * 32 + h * block, vbytes);
             _tile_dpbf16ps(1, 5, 6);
         }
         if constexpr (NT > 2) {
-            _tile_loadd(4, vt + 32 * ld + h * 32, vbytes);
+            _tile_loadd(4, vt + 32 * 32 + h * block, vbytes);
             _tile_dpbf16ps(2, 4, 6);
         }
         if constexpr (NT > 3) {
-            _tile_loadd(5, vt + 48 * ld + h * 32, vbytes);
+            _tile_loadd(5, vt + 48 * 32 + h * block, vbytes);
             _tile_dpbf16ps(3, 5, 6);
         }
     }
@@ -377,15 +383,13 @@ struct AmxProducts {
     static void load_tile(Scratch& s, const AttentionTile& t, int64_t j0, int64_t d, int nk, int) {
         if (t.k_bf16) {
             s.kt = t.k_bf16 + (j0 - t.key_begin) * (d / 2);
-            s.vt_ld = round_up(t.key_end - t.key_begin, 32);
-            s.vt_cols = reinterpret_cast<const uint16_t*>(t.v_bf16) + (j0 - t.key_begin);
+            s.vt_cols = reinterpret_cast<const uint16_t*>(t.v_bf16) + value_column(j0 - t.key_begin, 0, d);
             return;
         }
         avx512_bf16::keys_to_bf16(s.kp, nk, int(round_up(nk, 16)), d, s.kb);
-        values_to_columns(s.vp, nk, d, kTileKeys, reinterpret_cast<uint16_t*>(s.vb));
+        values_to_columns(s.vp, nk, d, reinterpret_cast<uint16_t*>(s.vb));
         s.kt = s.kb;
         s.vt_cols = reinterpret_cast<const uint16_t*>(s.vb);
-        s.vt_ld = kTileKeys;
     }
     static void scores(Scratch& s, int rv_count, int nk_pad, int64_t d) {
         const int tiles = int(round_up(nk_pad, 16) / 16);
@@ -418,13 +422,14 @@ struct AmxProducts {
             }
         for (int r = 0; r < rv_count; ++r)
             for (int64_t dd = 0; dd < d; dd += 64) {
-                const uint16_t* vt = s.vt_cols + dd * s.vt_ld;
+                const uint16_t* vt = s.vt_cols + dd * 32;
+                const int64_t block = 32 * d;
                 float* ot = s.ot + dd * kTileRows + r * 16;
                 switch ((std::min<int64_t>(64, d - dd) + 15) / 16) {
-                    case 1: value_tiles<1>(vt, s.vt_ld, s.pb + r * 16, ot, halves); break;
-                    case 2: value_tiles<2>(vt, s.vt_ld, s.pb + r * 16, ot, halves); break;
-                    case 3: value_tiles<3>(vt, s.vt_ld, s.pb + r * 16, ot, halves); break;
-                    default: value_tiles<4>(vt, s.vt_ld, s.pb + r * 16, ot, halves); break;
+                    case 1: value_tiles<1>(vt, block, s.pb + r * 16, ot, halves); break;
+                    case 2: value_tiles<2>(vt, block, s.pb + r * 16, ot, halves); break;
+                    case 3: value_tiles<3>(vt, block, s.pb + r * 16, ot, halves); break;
+                    default: value_tiles<4>(vt, block, s.pb + r * 16, ot, halves); break;
                 }
             }
     }
@@ -433,12 +438,11 @@ struct AmxProducts {
 void run(const AttentionTile& t, int64_t d, float scale, Scratch& s) { attend<Isa, AmxProducts>(t, d, scale, s); }
 
 // convert_keys_values_bf16 for this kernel: keys as the AVX512-BF16 kernel has them, values as
-// columns [d][round_up(n, 32)].
+// columns in blocks of 32 keys.
 void convert(const AttentionTile& t, int64_t d, uint32_t* kb, uint32_t* vb) {
-    const int64_t ld = round_up(t.key_end - t.key_begin, 32);
     uint16_t* vt = reinterpret_cast<uint16_t*>(vb);
     avx512_bf16::convert_tiles(t, d, kb, [&](const float* const* vp, int nk, int64_t done) {
-        values_to_columns(vp, nk, d, ld, vt + done);
+        values_to_columns(vp, nk, d, vt + value_column(done, 0, d));
     });
 }
 }  // namespace amx
