@@ -334,8 +334,16 @@ TEST(AttentionExp2, RelativeErrorAboutOneUlp) {
         worst = std::max(worst, std::abs(double(y[i]) - want) / want);
     }
     EXPECT_LT(worst, 1.5e-7);
-    std::vector<float> tiny = {-127.0f, -200.0f, -INFINITY}, out(3, 1.0f);
-    exp2_approx(tiny.data(), out.data(), 3);
+    // Below the normal range: at most 2^-126 (0, or a denormal where vscalefps builds the power),
+    // and exactly 0 from -150 down: a masked key's probability.
+    std::vector<float> below = {-126.5f, -127.0f, -140.0f, -149.0f}, small(4, 1.0f);
+    exp2_approx(below.data(), small.data(), 4);
+    for (float v : small) {
+        EXPECT_GE(v, 0.0f);
+        EXPECT_LE(v, 0x1p-126f);
+    }
+    std::vector<float> tiny = {-150.0f, -200.0f, -1e30f, -INFINITY}, out(4, 1.0f);
+    exp2_approx(tiny.data(), out.data(), 4);
     for (float v : out) EXPECT_EQ(v, 0.0f);
 }
 

@@ -90,6 +90,11 @@ struct Isa {
     typedef int32_t VI __attribute__((vector_size(64)));
     static constexpr int W = 16;
     static constexpr int kScoreRows = 4, kScoreKeys = 4, kValueRows = 4, kValueDims = 4;
+    // p * 2^n for whole n, rounded once (to denormals and 0 below 2^-126); lo <= x <= hi.
+    static GAVEL_INLINE V ldexp(V p, V n) { return V(_mm512_scalef_ps(__m512(p), __m512(n))); }
+    static GAVEL_INLINE V clamp(V x, float lo, float hi) {
+        return V(_mm512_min_ps(_mm512_max_ps(__m512(x), _mm512_set1_ps(lo)), _mm512_set1_ps(hi)));
+    }
 };
 #include "backend/cpu/attention_tile_kernel.inc"
 void run(const AttentionTile& t, int64_t d, float scale, Scratch& s) { attend<Isa>(t, d, scale, s); }
@@ -107,11 +112,33 @@ namespace avx512_bf16 {
 using Isa = avx512::Isa;  // the same vectors and blocking; only the products differ
 #include "backend/cpu/attention_tile_kernel.inc"
 
-// 16 lanes of (bf16(lo[i]), bf16(hi[i])) pairs.
+// 16 lanes of (bf16(lo[i]), bf16(hi[i])) pairs: both rounded into one vector, lo's 16 below hi's,
+// then interleaved.
 GAVEL_INLINE __m512i pair_lanes(__m512 lo, __m512 hi) {
-    const __m512i l = _mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(lo));
-    const __m512i h = _mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(hi));
-    return _mm512_or_si512(l, _mm512_slli_epi32(h, 16));
+    const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22,
+                                                6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    return _mm512_permutexvar_epi16(interleave, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
+}
+
+// The probabilities of lane vector r, 2^(score - m), for the bf16 products: as pairs of keys
+// straight into s.pb (2 jp and 2 jp + 1 in pair jp; keys from nk on, up to `pairs` pairs, zero).
+// Returns their f32 sum, added in key order as exponentiate_in_place does.
+GAVEL_INLINE Isa::V exponentiate_to_pairs(Scratch& s, int r, int nk, int pairs, Isa::V m) {
+    using V = Isa::V;
+    const float* st = s.st + r * 16;  // locals: the stores to pb could alias s's members
+    uint32_t* pb = s.pb + r * 16;
+    V sum = V{};
+    for (int jp = 0; jp < pairs; ++jp) {
+        V e[2] = {V{}, V{}};
+        for (int t = 0; t < 2; ++t) {
+            const int j = 2 * jp + t;
+            if (j >= nk) break;
+            e[t] = exp2v<Isa>(load<V>(st + j * kTileRows) - m);
+            sum += e[t];
+        }
+        _mm512_store_si512(pb + jp * kTileRows, pair_lanes(__m512(e[0]), __m512(e[1])));
+    }
+    return sum;
 }
 
 // Both products' micro-kernel, NA outputs x NR row vectors of pair dot products:
@@ -201,16 +228,12 @@ struct Bf16Products {
                 pair_dot_block<1, SJ>(s.qt2 + rv * 16, s.kt + j * pairs, pairs, 1, pairs, s.st + j * kTileRows + rv * 16,
                                       false);
     }
+    static Isa::V exponentiate(Scratch& s, int r, int nk, Isa::V m) {
+        return exponentiate_to_pairs(s, r, nk, (nk + 1) / 2, m);
+    }
     static void values(Scratch& s, int rv_count, int nk, int64_t d) {
         constexpr int VR = Isa::kValueRows, VD = Isa::kValueDims;
         const int pairs = (nk + 1) / 2;
-        const __m512 zero = _mm512_setzero_ps();
-        for (int jp = 0; jp < pairs; ++jp)
-            for (int r = 0; r < rv_count; ++r) {
-                const __m512 lo = _mm512_load_ps(s.st + 2 * jp * kTileRows + r * 16);
-                const __m512 hi = 2 * jp + 1 < nk ? _mm512_load_ps(s.st + (2 * jp + 1) * kTileRows + r * 16) : zero;
-                _mm512_store_si512(s.pb + jp * kTileRows + r * 16, pair_lanes(lo, hi));
-            }
         int rv = 0;
         for (; rv + VR <= rv_count; rv += VR)
             for (int64_t dd = 0; dd < d; dd += VD)
@@ -405,21 +428,12 @@ struct AmxProducts {
             }
         }
     }
+    // The probabilities' pairs along keys, zero pairs up to a multiple of 16 (32 keys).
+    static Isa::V exponentiate(Scratch& s, int r, int nk, Isa::V m) {
+        return avx512_bf16::exponentiate_to_pairs(s, r, nk, int(round_up(nk, 32) / 2), m);
+    }
     static void values(Scratch& s, int rv_count, int nk, int64_t d) {
-        // The probabilities' pairs along keys, zero pairs up to a multiple of 16 (32 keys).
-        const int pairs = (nk + 1) / 2, halves = (nk + 31) / 32;
-        const __m512 zero = _mm512_setzero_ps();
-        for (int jp = 0; jp < halves * 16; ++jp)
-            for (int r = 0; r < rv_count; ++r) {
-                uint32_t* out = s.pb + jp * kTileRows + r * 16;
-                if (jp >= pairs) {
-                    _mm512_store_si512(out, _mm512_setzero_si512());
-                    continue;
-                }
-                const __m512 lo = _mm512_load_ps(s.st + 2 * jp * kTileRows + r * 16);
-                const __m512 hi = 2 * jp + 1 < nk ? _mm512_load_ps(s.st + (2 * jp + 1) * kTileRows + r * 16) : zero;
-                _mm512_store_si512(out, avx512_bf16::pair_lanes(lo, hi));
-            }
+        const int halves = (nk + 31) / 32;
         for (int r = 0; r < rv_count; ++r)
             for (int64_t dd = 0; dd < d; dd += 64) {
                 const uint16_t* vt = s.vt_cols + dd * 32;
