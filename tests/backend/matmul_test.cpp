@@ -247,6 +247,53 @@ TEST(LinearGroup, WeightsOfDifferentWidthsAreRefused) {
     }
 }
 
+// y = x w for every float dtype, against float64: more columns than one piece (512) with a tail,
+// and threads splitting them.
+TEST(LinearTranspose, MatchesFloat64ForEachDtype) {
+    ThreadPool pool(2);
+    const int64_t m = 5, n = 37, k = 1100;
+    for (DType dtype : {DType::F32, DType::BF16, DType::F16}) {
+        std::mt19937 rng(uint32_t(int(dtype) + 7));
+        Stored w = store(n * k, dtype, rng);
+        const TensorView wv{dtype, {n, k}, w.bytes.data()};
+        std::normal_distribution<float> dist(0.0f, 1.0f);
+        std::vector<float> x(size_t(m * n));
+        for (auto& v : x) v = dist(rng);
+        std::vector<float> y(size_t(m * k), std::nanf(""));
+        linear_transpose(pool, x.data(), m, wv, y.data());
+        double worst = 0;
+        for (int64_t r = 0; r < m; ++r)
+            for (int64_t j = 0; j < k; ++j) {
+                double ref = 0, mag = 0;
+                for (int64_t i = 0; i < n; ++i) {
+                    ref += double(x[size_t(r * n + i)]) * w.exact[size_t(i * k + j)];
+                    mag += std::fabs(double(x[size_t(r * n + i)]) * w.exact[size_t(i * k + j)]);
+                }
+                worst = std::max(worst, std::fabs(y[size_t(r * k + j)] - ref) / std::max(mag, 1e-30));
+            }
+        EXPECT_LE(worst, 1e-6 * std::sqrt(double(n))) << dtype_name(dtype);
+    }
+}
+
+// A row of w whose x column is all zero is never read: non-finite values there (padding) leave y
+// finite, where 0 * inf would be NaN.
+TEST(LinearTranspose, ZeroCoefficientsSkipTheirRows) {
+    ThreadPool pool(1);
+    const int64_t n = 3, k = 4;
+    std::vector<float> w = {1, 2, 3, 4, INFINITY, NAN, -INFINITY, 1, 5, 6, 7, 8};
+    const std::vector<float> x = {1, 0, 2, 0.5f, 0, -1};
+    std::vector<float> y(size_t(2 * k));
+    linear_transpose(pool, x.data(), 2, TensorView{DType::F32, {n, k}, w.data()}, y.data());
+    EXPECT_EQ(y, (std::vector<float>{11, 14, 17, 20, -4.5f, -5, -5.5f, -6}));
+}
+
+TEST(LinearTranspose, Q8WeightsAreRefused) {
+    ThreadPool pool(1);
+    std::vector<uint8_t> bytes(34);
+    std::vector<float> x(1), y(32);
+    EXPECT_THROW(linear_transpose(pool, x.data(), 1, TensorView{DType::Q8_0, {1, 32}, bytes.data()}, y.data()), Error);
+}
+
 TEST(MatmulIsa, ForcingAnUnsupportedIsaFails) {
     if (matmul_isa_supported(MatmulIsa::Amx)) GTEST_SKIP() << "every ISA is supported here";
     EXPECT_THROW(force_matmul_isa(MatmulIsa::Amx), Error);

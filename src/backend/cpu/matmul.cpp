@@ -31,6 +31,13 @@ void widen_f16(const uint16_t* src, float* dst, int64_t n) {
     for (int64_t i = 0; i < n; ++i) dst[i] = f16_to_f32(src[i]);
 }
 
+// y[i] += a * w[i].
+GAVEL_SIMD_CLONES
+void add_scaled(float* y, const float* w, float a, int64_t n) {
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) y[i] += a * w[i];
+}
+
 void check_weight(const TensorView& w) {
     if (w.rank() != 2) fail("linear: weight must be 2-D, got shape {}", shape_string(w.shape));
     if (w.dtype != DType::F32 && w.dtype != DType::BF16 && w.dtype != DType::F16 && w.dtype != DType::Q8_0)
@@ -293,6 +300,37 @@ void linear(ThreadPool& pool, const float* x, int64_t m, std::span<const LinearO
     for (const Part& p : todo) weight_bytes += matrix_bytes(p.args.wdtype, p.args.n, k);
     const size_t piece = std::max<size_t>(1, kStealPieceBytes * size_t(units) / std::max<size_t>(1, weight_bytes));
     pool.parallel_for_stealing(size_t(units), piece, run);
+}
+
+void linear_transpose(ThreadPool& pool, const float* x, int64_t m, const TensorView& w, float* y) {
+    check_weight(w);
+    if (w.dtype == DType::Q8_0) fail("linear_transpose: Q8_0 weights are not supported (F32, BF16, F16)");
+    const int64_t n = w.dim(0), k = w.dim(1);
+    if (m <= 0 || k == 0) return;
+    std::fill(y, y + m * k, 0.0f);
+    // Pieces of kColumns columns, each reading its part of every row of w once (widened to f32
+    // there for BF16 / F16) and adding it into the m rows of y it touches.
+    constexpr int64_t kColumns = 512;
+    const size_t pieces = size_t((k + kColumns - 1) / kColumns), width = dtype_size(w.dtype);
+    pool.parallel_for(pieces, [&](size_t p0, size_t p1) {
+        float* wide = w.dtype == DType::F32 ? nullptr : detail::thread_scratch(size_t(kColumns));
+        for (size_t piece = p0; piece < p1; ++piece) {
+            const int64_t c0 = int64_t(piece) * kColumns, c1 = std::min(k, c0 + kColumns);
+            for (int64_t i = 0; i < n; ++i) {
+                bool any = false;
+                for (int64_t r = 0; r < m; ++r) any |= x[r * n + i] != 0.0f;
+                if (!any) continue;
+                const void* part = static_cast<const uint8_t*>(w.data) + size_t(i * k + c0) * width;
+                const float* row = static_cast<const float*>(part);
+                if (wide) {
+                    widen(w.dtype, part, c1 - c0, wide, "linear_transpose");
+                    row = wide;
+                }
+                for (int64_t r = 0; r < m; ++r)
+                    if (x[r * n + i] != 0.0f) add_scaled(y + r * k + c0, row, x[r * n + i], c1 - c0);
+            }
+        }
+    });
 }
 
 void embedding(const TensorView& table, const int32_t* ids, int64_t n, float* out) {

@@ -17,6 +17,11 @@ namespace gavel::cpu {
 // call quantise x per row and block of 32 and take int8 dot products. Threaded over n.
 void linear(ThreadPool& pool, const float* x, int64_t m, const TensorView& w, const TensorView* bias, float* y);
 
+// y[m, k] = sum_n x[m, n] * w[n, k]: the transpose of linear()'s map, with the same [n, k] weight
+// (F32, BF16 or F16, read in place), for a few rows taken back through a layer (JinaJudge's
+// cross-attention folds its key and value projections this way). Terms whose x is 0 are skipped,
+// whatever w holds there: a row of w whose x column is all zero is not read. Threaded over k.
+void linear_transpose(ThreadPool& pool, const float* x, int64_t m, const TensorView& w, float* y);
 // One product of a group that shares its input: y = x w^T (+ bias), as in linear().
 struct LinearOutput {
     const TensorView* w = nullptr;
