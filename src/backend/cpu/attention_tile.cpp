@@ -85,6 +85,7 @@ struct Scratch {
 // kValueDims head dims (AVX-512: 16 + 8 of 32 registers; AVX2 / SSE2: 8 + 6 of 16).
 GAVEL_SIMD_TARGET_PUSH("avx512f,avx2,fma")
 namespace avx512 {
+#include "backend/cpu/avx512_transpose.hpp"
 struct Isa {
     typedef float V __attribute__((vector_size(64)));
     typedef int32_t VI __attribute__((vector_size(64)));
@@ -95,6 +96,7 @@ struct Isa {
     static GAVEL_INLINE V clamp(V x, float lo, float hi) {
         return V(_mm512_min_ps(_mm512_max_ps(__m512(x), _mm512_set1_ps(lo)), _mm512_set1_ps(hi)));
     }
+    static GAVEL_INLINE void transpose(V* r) { transpose_16x16(reinterpret_cast<__m512*>(r)); }
 };
 #include "backend/cpu/attention_tile_kernel.inc"
 void run(const AttentionTile& t, int64_t d, float scale, Scratch& s) { attend<Isa>(t, d, scale, s); }
@@ -293,7 +295,6 @@ GAVEL_SIMD_TARGET_POP
 // product ran at half the scores' speed). Keys are read 16 rows at a time: the converted keys are
 // padded with zero rows to a multiple of 16 (kMaxKeyPad), the values' last block with zero keys.
 GAVEL_SIMD_TARGET_PUSH("avx512f,avx512bw,avx512bf16,amx-tile,amx-bf16,avx2,fma")
-#include "backend/cpu/avx512_transpose.hpp"
 namespace amx {
 using Isa = avx512::Isa;
 #include "backend/cpu/attention_tile_kernel.inc"
@@ -314,7 +315,7 @@ GAVEL_INLINE void values_to_columns(const float* const* vp, int nk, int64_t d, u
             __m512 r[16];
 #pragma GCC unroll 16
             for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(vp[j + i] + dd);
-            transpose_16x16(r);  // r[e]: dim dd + e of the 16 keys
+            avx512::transpose_16x16(r);  // r[e]: dim dd + e of the 16 keys
 #pragma GCC unroll 16
             for (int e = 0; e < 16; ++e)
                 _mm256_storeu_si256(reinterpret_cast<__m256i*>(vt + value_column(j, dd + e, d)),
