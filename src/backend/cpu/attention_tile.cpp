@@ -197,6 +197,7 @@ GAVEL_INLINE void values_to_bf16(const float* const* vp, int nk, int64_t d, cons
 }
 
 struct Bf16Products {
+    static constexpr int kKeys = 64;
     static void begin(Scratch& s, int64_t d, int lanes) {
         for (int64_t p = 0; p < d / 2; ++p)
             for (int i = 0; i < lanes; i += 16)
@@ -399,6 +400,9 @@ GAVEL_INLINE void value_tiles(const uint16_t* vt, int64_t block, const uint32_t*
 }
 
 struct AmxProducts {
+    // 128 keys a tile: each C tile of Ot is loaded and stored once per 128 keys, and the output
+    // rescaled half as often (jina-v3 attention, 1024 and 4096 tokens: 4-10% faster than with 64).
+    static constexpr int kKeys = 128;
     static void begin(Scratch& s, int64_t d, int lanes) {
         avx512_bf16::Bf16Products::begin(s, d, lanes);
         _tile_loadconfig(&detail::kEightFullTiles);
@@ -418,16 +422,18 @@ struct AmxProducts {
     static void scores(Scratch& s, int rv_count, int nk_pad, int64_t d) {
         const int tiles = int(round_up(nk_pad, 16) / 16);
         const int64_t pairs = d / 2;
-        for (int r = 0; r < rv_count; ++r) {
-            const uint32_t* q = s.qt2 + r * 16;
-            float* st = s.st + r * 16;
-            switch (tiles) {
-                case 1: score_tiles<1>(s.kt, pairs, q, st); break;
-                case 2: score_tiles<2>(s.kt, pairs, q, st); break;
-                case 3: score_tiles<3>(s.kt, pairs, q, st); break;
-                default: score_tiles<4>(s.kt, pairs, q, st); break;
+        for (int r = 0; r < rv_count; ++r)
+            for (int g = 0; g < tiles; g += 4) {  // four C tiles (64 keys) at a time
+                const uint32_t* q = s.qt2 + r * 16;
+                const uint32_t* kt = s.kt + g * 16 * pairs;
+                float* st = s.st + g * 16 * kTileRows + r * 16;
+                switch (std::min(4, tiles - g)) {
+                    case 1: score_tiles<1>(kt, pairs, q, st); break;
+                    case 2: score_tiles<2>(kt, pairs, q, st); break;
+                    case 3: score_tiles<3>(kt, pairs, q, st); break;
+                    default: score_tiles<4>(kt, pairs, q, st); break;
+                }
             }
-        }
     }
     // The probabilities' pairs along keys, zero pairs up to a multiple of 16 (32 keys).
     static Isa::V exponentiate(Scratch& s, int r, int nk, Isa::V m) {

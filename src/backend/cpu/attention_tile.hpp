@@ -1,7 +1,8 @@
 // The fused attention kernel shared by causal (KV cache) and encoder attention: a block of up to
-// kTileRows query rows that share one key/value head, against a run of keys taken kTileKeys at a
-// time, with an online softmax (running max and sum per row, accumulator rescaled per tile). No
-// score matrix beyond one [kTileKeys x rows] tile; no allocation after a thread's first call.
+// kTileRows query rows that share one key/value head, against a run of keys taken a tile at a
+// time (64 keys; 128 on AMX, at most kTileKeys), with an online softmax (running max and sum per
+// row, accumulator rescaled per tile). No score matrix beyond one [keys x rows] tile; no
+// allocation after a thread's first call.
 //
 // Layout inside: the rows are SIMD lanes. Q is transposed once per block into [head_dim][rows],
 // a score tile is S[key][rows] = sum_d K[key][d] * Qt[d][rows] (K elements broadcast, read in
@@ -20,7 +21,7 @@
 namespace gavel::cpu {
 
 inline constexpr int kTileRows = 64;  // query rows per block: 4 AVX-512 vectors of lanes
-inline constexpr int kTileKeys = 64;  // keys per score tile
+inline constexpr int kTileKeys = 128;  // keys per score tile, at most
 
 struct AttentionTile {
     int rows = 0;                        // 1..kTileRows
