@@ -24,7 +24,11 @@ reaches, measured by bench/machine_peak:
       thread's share as 1, 2 or 4 streams at once; before session 8 (2026-12-04), 1 stream only, which
       read 10-25% slower than 4 and than gavel's 4-stream GEMV), and each run is divided by
       the figure measured beside it; the column is the mean of those fractions. The fraction against
-      the start-of-run figure is printed below the table too.
+      the start-of-run figure is printed below the table too. The figure beside a row reads as many
+      bytes as gavel's decode step streams (BF16 943 MiB, F32 1885 MiB, INT8 501 MiB): this host's
+      L3 (300 MiB) serves part of a smaller buffer, and before session 17 (2026-12-06) a fixed
+      512 MiB read 38-40 GB/s where 1 GiB read 35-36 and 2 GiB 33-34, a yardstick the BF16 and F32
+      weights cannot reach.
 """
 import argparse
 import json
@@ -90,6 +94,11 @@ def qwen2_prefill_flops(cfg, n):
     return matmul + attention
 
 
+def checkpoint_bytes(model_dir):
+    """The bytes of a model folder's safetensors files (headers included: a few KiB)."""
+    return sum(os.path.getsize(os.path.join(model_dir, f)) for f in os.listdir(model_dir) if f.endswith(".safetensors"))
+
+
 def qwen2_q8_0_decode_bytes(cfg, vector_bytes):
     """Weight bytes one decode step of gavel --weights int8 streams: the blocks' matrices and the
     lm_head (tied or not) in Q8_0, 34 bytes per 32 weights; norms and biases as stored, `vector_bytes`
@@ -137,6 +146,7 @@ class Row:
         self.gavel, self.llama = [], []
         self.gavel_bytes = self.llama_bytes = None
         self.mem = []  # decode: read GB/s measured right before each round's runs
+        self.stream_bytes = None  # decode: the bytes gavel streams a token (the size of that read)
 
 
 def mean_sd(xs):
@@ -233,6 +243,7 @@ def main():
         d, g = qwen[p]
         pp = Row(f"qwen2-0.5b {p.upper()} pp{prompt_tokens}", "tok/s", p, "prefill", qwen2_prefill_flops(qcfg, prompt_tokens))
         tg = Row(f"qwen2-0.5b {p.upper()} tg{gen_tokens}", "tok/s", p, "decode", None)
+        tg.stream_bytes = qwen2_q8_0_decode_bytes(qcfg, 2) if p == "int8" else checkpoint_bytes(d)
         rows += [pp, tg]
 
         def gavel_qwen(pp=pp, tg=tg, d=d, p=p):
@@ -282,16 +293,17 @@ def main():
 
         jobs.append((gavel_pair, None, None))
 
-    def read_bandwidth():
+    def read_bandwidth(nbytes):
+        mib = str(max(64, -(-nbytes // (1 << 20))))
         j = json.loads(run([args.machine_peak, "--threads", t, "--trials", "3", "--seconds", "0.3",
-                            "--mem-mib", "512", "--memory-only"]))
+                            "--mem-mib", mib, "--memory-only"]))
         return j["mem_read_gbs"][t]
 
     for r in range(rounds):
         log(f"round {r + 1}/{rounds} ({time.time() - started:.0f} s)")
         for gavel_job, llama_job, decode_row in jobs:
             if decode_row:
-                decode_row.mem.append(read_bandwidth())
+                decode_row.mem.append(read_bandwidth(decode_row.stream_bytes))
             order = [gavel_job, llama_job] if r % 2 == 0 else [llama_job, gavel_job]
             for job in order:
                 if job:
