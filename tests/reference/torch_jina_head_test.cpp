@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 
 #include "backend/cpu/matmul.hpp"
 #include "core/error.hpp"
@@ -99,6 +100,33 @@ TEST(JinaHead, ShapesAndLayerCountAreChecked) {
     EXPECT_THROW(JinaJudgeHead::load(m.checkpoint, 64, 4, 2, 2), Error);  // classifier is [3, 64]
     EXPECT_THROW(JinaJudgeHead::load(m.checkpoint, 48, 4, 2, 3), Error);  // no projection to 64
     EXPECT_THROW(JinaJudgeHead::load(m.checkpoint, 64, 5, 2, 3), Error);  // 5 heads do not divide 64
+}
+
+// A sequence without one unmasked token (the cross-attention gives zeros for it, as PyTorch would
+// give NaN) gets logits that do not depend on its memory rows, and leaves its neighbour's logits
+// as they are alone (within f32 rounding: the head's products take other kernels for other batch
+// sizes).
+TEST(JinaHead, ASequenceWithoutTokensReadsNoMemory) {
+    const auto& m = tiny_jina_judge();
+    auto head = JinaJudgeHead::load(m.checkpoint, m.encoder_config.hidden_size, m.judge_config.nhead,
+                                    m.judge_config.num_decoder_layers, m.judge_config.n_classes);
+    const int64_t T = 6, D = m.encoder_config.hidden_size;
+    std::mt19937 rng(3);
+    std::normal_distribution<float> dist(0.0f, 1.0f);
+    std::vector<float> memory(size_t(2 * T * D));
+    for (auto& v : memory) v = dist(rng);
+    const std::vector<uint8_t> mask = {1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0};
+    ThreadPool pool(2);
+    const auto logits = head.logits(pool, memory.data(), mask.data(), 2, T);
+    for (int64_t i = T * D; i < 2 * T * D; ++i) memory[size_t(i)] = dist(rng);
+    const auto other = head.logits(pool, memory.data(), mask.data(), 2, T);
+    const auto alone = head.logits(pool, memory.data(), mask.data(), 1, T);
+    ASSERT_EQ(logits.size(), 6u);
+    for (size_t c = 0; c < 3; ++c) {
+        EXPECT_TRUE(std::isfinite(logits[3 + c]));
+        EXPECT_EQ(logits[3 + c], other[3 + c]);
+        EXPECT_NEAR(logits[c], alone[c], 1e-6);
+    }
 }
 
 }  // namespace
