@@ -49,5 +49,8 @@ struct HugePageAllocator {
 
 // Bytes on huge pages (when 2 MiB or more): quantised and merged weight matrices.
 using HugePageBytes = std::vector<uint8_t, HugePageAllocator<uint8_t>>;
+// Floats on huge pages (when 2 MiB or more): activations that kernels stream through, 2 MiB-aligned.
+template <class T>
+using HugePageVector = std::vector<T, HugePageAllocator<T>>;
 
 }  // namespace gavel

@@ -10,8 +10,8 @@
 namespace gavel {
 
 // `v` with at least n elements (grown, never shrunk; the contents are whatever was there).
-template <class T>
-std::vector<T>& at_least(std::vector<T>& v, size_t n) {
+template <class T, class A>
+std::vector<T, A>& at_least(std::vector<T, A>& v, size_t n) {
     if (v.size() < n) v.resize(n);
     return v;
 }

@@ -277,13 +277,11 @@ std::vector<float> XlmRobertaEncoder::forward(ThreadPool& pool, const TokenBatch
              config_.max_position_embeddings);
     // x is returned; the other activations are kept per calling thread (scratch_buffers.hpp).
     struct Buffers {
-        std::vector<float> qkv, q, k, attn, y, ff;
+        HugePageVector<float> qkv, attn, y, ff;
     };
     thread_local Buffers kept;
     std::vector<float> x(size_t(n * D));
     auto& qkv = at_least(kept.qkv, size_t(n * 3 * D));
-    auto& q = at_least(kept.q, size_t(n * D));
-    auto& k = at_least(kept.k, size_t(n * D));
     auto& attn = at_least(kept.attn, size_t(n * D));
     auto& y = at_least(kept.y, size_t(n * D));
     auto& ff = at_least(kept.ff, size_t(n * ffn));
@@ -295,17 +293,13 @@ std::vector<float> XlmRobertaEncoder::forward(ThreadPool& pool, const TokenBatch
 
     const float scale = 1.0f / std::sqrt(float(hd));
     for (const auto& L : w_.layers) {
-        // Self-attention: qkv rows are (q | k | v), each [heads, head_dim]; RoPE on q and k.
+        // Self-attention: qkv rows are (q | k | v), each [heads, head_dim]; RoPE on q and k in
+        // place (the first 2 * heads heads of each row), and the attention reads all three there.
         cpu::linear(pool, x.data(), n, L.qkv_weight, &L.qkv_bias, qkv.data());
-        for (int64_t i = 0; i < n; ++i) {
-            std::copy_n(&qkv[size_t(i * 3 * D)], D, &q[size_t(i * D)]);
-            std::copy_n(&qkv[size_t(i * 3 * D + D)], D, &k[size_t(i * D)]);
-        }
-        rope_.apply(pool, q.data(), n, H, positions.data());
-        rope_.apply(pool, k.data(), n, H, positions.data());
+        rope_.apply(pool, qkv.data(), n, 2 * H, positions.data(), 3 * D);
         cpu::encoder_attention(pool, {batch.batch, batch.seq_len, batch.seq_len, H, hd},
-                               {q.data(), D, k.data(), D, qkv.data() + 2 * D, 3 * D}, scale, batch.mask.data(),
-                               attn.data());
+                               {qkv.data(), 3 * D, qkv.data() + D, 3 * D, qkv.data() + 2 * D, 3 * D}, scale,
+                               batch.mask.data(), attn.data());
         cpu::linear(pool, attn.data(), n, L.out_weight, &L.out_bias, y.data());
         cpu::add_in_place(y.data(), x.data(), n * D);
         cpu::layer_norm(pool, y.data(), L.norm1_weight, L.norm1_bias, float(config_.layer_norm_eps), n, D, x.data());

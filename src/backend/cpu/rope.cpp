@@ -30,17 +30,18 @@ void RopeTable::reserve(int64_t positions) {
     max_positions_ = positions;
 }
 
-void RopeTable::apply(ThreadPool& pool, float* x, int64_t tokens, int64_t heads, const int32_t* positions) const {
+void RopeTable::apply(ThreadPool& pool, float* x, int64_t tokens, int64_t heads, const int32_t* positions,
+                      int64_t row_stride) const {
     for (int64_t t = 0; t < tokens; ++t)
         if (positions[t] < 0 || positions[t] >= max_positions_)
             fail("rope: position {} outside the table of {}", positions[t], max_positions_);
-    const int64_t half = head_dim_ / 2;
+    const int64_t half = head_dim_ / 2, stride = row_stride ? row_stride : heads * head_dim_;
     pool.parallel_for(size_t(tokens), [&](size_t t0, size_t t1) {
         for (int64_t t = int64_t(t0); t < int64_t(t1); ++t) {
             const float* c = &cos_[size_t(positions[t] * half)];
             const float* s = &sin_[size_t(positions[t] * half)];
             for (int64_t h = 0; h < heads; ++h) {
-                float* v = x + (t * heads + h) * head_dim_;
+                float* v = x + t * stride + h * head_dim_;
 #pragma omp simd
                 for (int64_t i = 0; i < half; ++i) {
                     float a = v[i], b = v[i + half];

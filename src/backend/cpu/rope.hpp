@@ -16,8 +16,10 @@ public:
     int64_t head_dim() const { return head_dim_; }
     int64_t max_positions() const { return max_positions_; }
     // Rotates x[tokens, heads, head_dim] in place; token t has position positions[t]. Tokens are
-    // split over the pool.
-    void apply(ThreadPool& pool, float* x, int64_t tokens, int64_t heads, const int32_t* positions) const;
+    // split over the pool. With row_stride, token t's heads start at x + t * row_stride instead
+    // (the first heads of wider rows: q and k in place in a fused q | k | v projection).
+    void apply(ThreadPool& pool, float* x, int64_t tokens, int64_t heads, const int32_t* positions,
+               int64_t row_stride = 0) const;
 private:
     void reserve(int64_t positions);
 
