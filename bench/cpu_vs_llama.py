@@ -253,7 +253,7 @@ def main():
             tg.gavel.append(j["decode_tok_s"])
             # weight_bytes is the checkpoint's: with --weights int8 gavel streams its matrices as Q8_0
             # and the norms and biases as stored (BF16, 2 bytes).
-            tg.gavel_bytes = qwen2_q8_0_decode_bytes(qcfg, 2) if p == "int8" else j["weight_bytes"]
+            tg.gavel_bytes = tg.stream_bytes if p == "int8" else j["weight_bytes"]
 
         def llama_qwen(pp=pp, tg=tg, g=g):
             for test in llama_bench(args.llama_bench, g, threads, ["-p", str(prompt_tokens), "-n", str(gen_tokens)]):

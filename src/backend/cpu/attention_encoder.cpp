@@ -138,13 +138,12 @@ void encoder_attention(ThreadPool& pool, const AttentionShape& s, const Attentio
                                              vb + int64_t(h) * v_words);
                     continue;
                 }
-                const float* k = in.k + b * s.kv_len * in.k_stride + int64_t(h) * d;
-                const float* v = in.v + b * s.kv_len * in.v_stride + int64_t(h) * d;
+                const AttentionTile from = key_tile(b, int64_t(h));
                 float* kd = kr + int64_t(h) * s.kv_len * d;
                 float* vd = vr + int64_t(h) * s.kv_len * d;
                 for (int64_t t = 0; t < s.kv_len; ++t) {
-                    std::copy_n(k + t * in.k_stride, d, kd + t * d);
-                    std::copy_n(v + t * in.v_stride, d, vd + t * d);
+                    std::copy_n(from.k + t * from.k_stride, d, kd + t * d);
+                    std::copy_n(from.v + t * from.v_stride, d, vd + t * d);
                 }
             }
         });

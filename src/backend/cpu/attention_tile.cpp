@@ -124,7 +124,7 @@ GAVEL_INLINE __m512i pair_lanes(__m512 lo, __m512 hi) {
 
 // The probabilities of lane vector r, 2^(score - m), for the bf16 products: as pairs of keys
 // straight into s.pb (2 jp and 2 jp + 1 in pair jp; keys from nk on, up to `pairs` pairs, zero).
-// Returns their f32 sum, added in key order as exponentiate_in_place does.
+// Returns their f32 sum, added in key order as F32Products::exponentiate does.
 GAVEL_INLINE Isa::V exponentiate_to_pairs(Scratch& s, int r, int nk, int pairs, Isa::V m) {
     using V = Isa::V;
     const float* st = s.st + r * 16;  // locals: the stores to pb could alias s's members
