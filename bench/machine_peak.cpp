@@ -11,10 +11,18 @@
 //     development VM, as the decode GEMV now reads its weights).
 // Each for every thread count asked for (all threads run the same kernel; the figure is the total
 // over the wall time from a common start to the last thread's end), best of --trials trials.
+// --sustain-seconds S adds mem_read_gbs_sustained: the best of those readers reading without a
+// break for S seconds, all the bytes over all the time. A best-of-trials burst is the top of what
+// the memory gives; a VM's speed can swing under a steady reader (the development Xeon's dips to
+// half for ~0.1 s about every 1.1 s, and the cores and caches swing with it), so a rate taken over
+// seconds of work (a decode run's tokens/s) is compared with the sustained figure. --trace prints
+// to stderr, for each pass of thread 0 in the sustained read, when it started and its GB/s (that
+// thread's share over that pass's time: the swings show there).
 // Prints one JSON object. The machine is whatever else is running on it too: run it beside the
 // benchmarks it is compared with (--memory-only: the read bandwidth alone, about a second at the
 // defaults, for measuring it again beside each run; the compute peaks print as null).
 //   usage: machine_peak [--threads 1,2] [--mem-mib 1024] [--trials 5] [--seconds 0.3] [--memory-only]
+//                       [--sustain-seconds 0] [--trace]
 #include <cpuid.h>
 #include <immintrin.h>
 #include <sys/syscall.h>
@@ -282,6 +290,34 @@ double peak_read_gbs(const float* buffer, size_t n, float (*sum)(const float*, s
     return best;
 }
 
+// GB/s of `threads` threads each summing its share of the buffer pass after pass, without a break,
+// until `seconds` have gone by: the bytes of every pass over the wall time to the last thread's end.
+// With `trace`, thread 0's passes go to stderr: start (seconds from the first) and GB/s.
+double sustained_read_gbs(const float* buffer, size_t n, float (*sum)(const float*, size_t), int threads,
+                          double seconds, bool trace) {
+    const size_t per = (n / size_t(threads)) & ~size_t(63);
+    std::vector<int64_t> passes(size_t(threads), 0);
+    std::vector<std::pair<Clock::time_point, Clock::time_point>> spans;  // thread 0's passes
+    const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+    const double s = run_threads(threads, [&](int index) {
+        float acc = 0;
+        do {
+            const auto start = Clock::now();
+            acc += sum(buffer + size_t(index) * per, per);
+            ++passes[size_t(index)];
+            if (trace && index == 0) spans.emplace_back(start, Clock::now());
+        } while (Clock::now() < deadline);
+        g_sink = acc;
+    });
+    for (const auto& [start, end] : spans)
+        std::fprintf(stderr, "sustained read, %d threads: thread 0 pass at %.3f s: %.2f GB/s\n", threads,
+                     std::chrono::duration<double>(start - spans.front().first).count(),
+                     double(per) * sizeof(float) / std::chrono::duration<double>(end - start).count() / 1e9);
+    int64_t total = 0;
+    for (int64_t p : passes) total += p;
+    return double(per) * sizeof(float) * double(total) / s / 1e9;
+}
+
 std::string cpu_model() {
     std::ifstream in("/proc/cpuinfo");
     std::string line;
@@ -302,7 +338,7 @@ std::string cpu_model() {
 
 [[noreturn]] void usage_error(const std::string& message) {
     std::fprintf(stderr, "machine_peak: %s (usage: machine_peak [--threads 1,2] [--mem-mib N] [--trials N] [--seconds S] "
-                 "[--memory-only])\n",
+                 "[--memory-only] [--sustain-seconds S] [--trace])\n",
                  message.c_str());
     std::exit(2);
 }
@@ -325,6 +361,8 @@ int main(int argc, char** argv) {
     int trials = 5;
     double seconds = 0.3;
     bool memory_only = false;
+    double sustain_seconds = 0;
+    bool trace = false;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto next = [&]() -> std::string {
@@ -352,6 +390,11 @@ int main(int argc, char** argv) {
                 if (trials < 1) usage_error("--trials must be at least 1");
             } else if (a == "--memory-only") {
                 memory_only = true;
+            } else if (a == "--trace") {
+                trace = true;
+            } else if (a == "--sustain-seconds") {
+                sustain_seconds = std::stod(next());
+                if (!(sustain_seconds >= 0)) usage_error("--sustain-seconds must not be negative");
             } else if (a == "--seconds") {
                 seconds = std::stod(next());
                 if (!(seconds > 0)) usage_error("--seconds must be positive");
@@ -372,7 +415,7 @@ int main(int argc, char** argv) {
     const bool vnni = avx512 && __builtin_cpu_supports("avx512vnni");
     const bool amx = bf16 && amx_bf16_granted();
 
-    std::vector<double> fma, dot, amx_dot, int8, mem, one_stream;
+    std::vector<double> fma, dot, amx_dot, int8, mem, one_stream, sustained;
     for (int t : threads) {
         if (memory_only) break;
         if (avx512) fma.push_back(peak_gflops(fma_avx512, kFmaAvx512Flops, t, trials, seconds));
@@ -392,9 +435,16 @@ int main(int argc, char** argv) {
     for (int t : threads) {
         one_stream.push_back(peak_read_gbs(buffer, n, sum, t, trials, seconds));
         mem.push_back(one_stream.back());
+        auto best = sum;
         if (avx512)  // the read bandwidth is the best of 1, 2 and 4 streams per thread
-            for (auto streams : {sum_streams_avx512<2>, sum_streams_avx512<4>})
-                mem.back() = std::max(mem.back(), peak_read_gbs(buffer, n, streams, t, trials, seconds));
+            for (auto streams : {sum_streams_avx512<2>, sum_streams_avx512<4>}) {
+                const double gbs = peak_read_gbs(buffer, n, streams, t, trials, seconds);
+                if (gbs > mem.back()) {
+                    mem.back() = gbs;
+                    best = streams;
+                }
+            }
+        if (sustain_seconds > 0) sustained.push_back(sustained_read_gbs(buffer, n, best, t, sustain_seconds, trace));
     }
     std::free(buffer);
 
@@ -407,6 +457,8 @@ int main(int argc, char** argv) {
     std::printf(" \"amx_bf16_gflops\": %s,\n", amx_dot.empty() ? "null" : json_series(threads, amx_dot).c_str());
     std::printf(" \"int8_dot_gops\": %s,\n", int8.empty() ? "null" : json_series(threads, int8).c_str());
     std::printf(" \"mem_read_gbs\": %s,\n", json_series(threads, mem).c_str());
-    std::printf(" \"mem_read_gbs_one_stream\": %s}\n", json_series(threads, one_stream).c_str());
+    std::printf(" \"mem_read_gbs_one_stream\": %s,\n", json_series(threads, one_stream).c_str());
+    std::printf(" \"sustain_seconds\": %g, \"mem_read_gbs_sustained\": %s}\n", sustain_seconds,
+                sustained.empty() ? "null" : json_series(threads, sustained).c_str());
     return 0;
 }
