@@ -33,10 +33,11 @@ cpu::WeightFormat weight_format_option(const Options& opts) {
 
 void add_precision_options(Options& opts, bool encoder_attention) {
     opts.value("--matmul", "PRECISION",
-               "f32: BF16 weights multiply f32 activations, exactly; bf16: they multiply bf16-rounded "
-               "activations on bf16 dot products where the CPU has them (AMX tiles, else AVX512-BF16), as "
-               "llama.cpp does for BF16 models: prompts and encoders run 1.6-1.7x faster on AVX512-BF16 (Zen 5) "
-               "and about 3x on AMX (Xeon), within bf16 rounding (bench/RESULTS.md)",
+               "f32: BF16 weights multiply f32 activations, exactly (on AMX tiles as three bf16 parts of "
+               "each activation); bf16: they multiply bf16-rounded activations on bf16 dot products where "
+               "the CPU has them (AMX tiles, else AVX512-BF16), as llama.cpp does for BF16 models: prompts "
+               "and encoders run 1.6-1.7x faster on AVX512-BF16 (Zen 5) and 1.5-2.4x on AMX (Xeon), within "
+               "bf16 rounding (bench/RESULTS.md)",
                "f32");
     if (encoder_attention)
         opts.value("--attention", "PRECISION",

@@ -133,6 +133,43 @@ std::vector<Case> cases() {
 
 INSTANTIATE_TEST_SUITE_P(AllPaths, MatmulPaths, ::testing::ValuesIn(cases()), case_name);
 
+// F32 precision keeps every bit of x with BF16 weights on every path, the AMX one included (which
+// splits x into three bf16 parts): with one power-of-two weight per row, each output is one exact
+// product, x[t] * 2^e, so any bit of x lost (two parts would lose up to 2^-18 of it) shows. 4,100
+// rows pass the AMX path's block of 4,096 rows (linear() runs them as two calls).
+TEST(LinearF32Precision, Bf16WeightsMultiplyEveryBitOfX) {
+    constexpr int64_t n = 45, k = 300;
+    std::mt19937 rng(29);
+    std::normal_distribution<float> dist(0.0f, 1.0f);
+    std::vector<uint16_t> w(size_t(n * k), 0);
+    std::vector<int64_t> at(static_cast<size_t>(n));
+    std::vector<float> scale(static_cast<size_t>(n));
+    for (int64_t j = 0; j < n; ++j) {
+        at[size_t(j)] = int64_t(rng() % uint32_t(k));
+        scale[size_t(j)] = std::ldexp(1.0f, int(rng() % 7) - 3);
+        w[size_t(j * k + at[size_t(j)])] = f32_to_bf16(scale[size_t(j)]);
+    }
+    const TensorView wv{DType::BF16, {n, k}, w.data()};
+    ThreadPool pool(2);
+    set_matmul_precision(MatmulPrecision::F32);
+    for (MatmulIsa isa : {MatmulIsa::Sse2, MatmulIsa::Avx2, MatmulIsa::Avx512, MatmulIsa::Amx}) {
+        if (!matmul_isa_supported(isa)) continue;
+        force_matmul_isa(isa);
+        for (int64_t m : {1, 4, 33, 64, 4100}) {
+            std::vector<float> x(size_t(m * k));
+            for (float& v : x) v = dist(rng);
+            std::vector<float> y(size_t(m * n), std::nanf(""));
+            linear(pool, x.data(), m, wv, nullptr, y.data());
+            int wrong = 0;
+            for (int64_t i = 0; i < m; ++i)
+                for (int64_t j = 0; j < n; ++j)
+                    wrong += y[size_t(i * n + j)] != x[size_t(i * k + at[size_t(j)])] * scale[size_t(j)];
+            EXPECT_EQ(wrong, 0) << matmul_isa_name(isa) << " m=" << m;
+        }
+    }
+    reset_matmul_isa();
+}
+
 // A group of products sharing x (q/k/v, gate/up) gives exactly what one call per weight gives, for
 // both paths, both precisions, mixed dtypes and widths that split a thread's share mid-weight.
 TEST(LinearGroup, SameBitsAsOneCallPerWeight) {

@@ -73,6 +73,8 @@ std::atomic<int> g_forced_isa{-1};
 
 // GEMV below this many activation rows, GEMM from it (measured in bench/matmul_bench.cpp).
 constexpr int64_t kGemmMinRows = 4;
+// F32 precision's split GEMM (AMX) takes at most this many rows a call (see linear()).
+constexpr int64_t kSplitRows = 4096;
 
 // A GEMV's work is handed out in pieces of about this many weight bytes (see linear()). Each piece
 // is read as several streams at once (gemv_streams): 1 MiB keeps them long enough for the
@@ -173,6 +175,27 @@ void linear(ThreadPool& pool, const float* x, int64_t m, std::span<const LinearO
     }
     if (m <= 0) return;
 
+    const detail::KernelSet& ks = kernel_set(matmul_isa());
+    const bool gemm = m >= kGemmMinRows;
+    // BF16 weights in the GEMM take bf16 products where there are some: BF16 precision rounds x to
+    // bf16; F32 precision, on AMX, splits x into bf16 parts exact to f32 (gemm_bf16_split).
+    const bool bf16 = gemm && g_precision == MatmulPrecision::BF16 && ks.gemm_bf16;
+    const bool split = gemm && g_precision == MatmulPrecision::F32 && ks.gemm_bf16_split;
+    const bool any_bf16 =
+        std::any_of(outputs.begin(), outputs.end(), [](const LinearOutput& o) { return o.w->dtype == DType::BF16; });
+    if (split && any_bf16 && m > kSplitRows) {
+        // The parts take 6 bytes an activation: a JinaJudge batch of 16,384 tokens would hold 400 MB
+        // of them at k = 4,096. Blocks of kSplitRows rows hold at most 100 MB, and repack each
+        // weight panel once a block. (A block's call, of kSplitRows rows or fewer, does not come here.)
+        thread_local std::vector<LinearOutput> block;
+        for (int64_t r0 = 0; r0 < m; r0 += kSplitRows) {
+            block.assign(outputs.begin(), outputs.end());
+            for (LinearOutput& o : block) o.y += r0 * o.w->dim(0);
+            linear(pool, x + r0 * k, std::min(kSplitRows, m - r0), block);
+        }
+        return;
+    }
+
     // Scratch of the calling thread, kept between calls so a decode step allocates nothing (the
     // kernels' own scratch is detail::thread_scratch, which this thread also uses as chunk 0).
     thread_local std::vector<float> bias_scratch;
@@ -183,8 +206,6 @@ void linear(ThreadPool& pool, const float* x, int64_t m, std::span<const LinearO
     thread_local std::vector<float> x_scratch;
     at_least(bias_scratch, size_t(bias_floats));
 
-    const detail::KernelSet& ks = kernel_set(matmul_isa());
-    const bool gemm = m >= kGemmMinRows;
     // The GEMV loads x beside every line or few lines of weights: an x that is not on a cache-line
     // boundary (a plain heap vector, 16-byte aligned) splits those loads in two, and cost the
     // decode weight stream about a third of its speed in a test harness here. Copy such an x
@@ -195,14 +216,15 @@ void linear(ThreadPool& pool, const float* x, int64_t m, std::span<const LinearO
         std::copy(x, x + floats, aligned);
         x = aligned;
     }
-    const bool bf16 = gemm && g_precision == MatmulPrecision::BF16 && ks.gemm_bf16;
+    const detail::ColumnsFn gemm_bf16 = bf16 ? ks.gemm_bf16 : split ? ks.gemm_bf16_split : nullptr;
     const uint16_t* xb = nullptr;
-    if (bf16 && k > 0 && std::any_of(outputs.begin(), outputs.end(),
-                                     [](const LinearOutput& o) { return o.w->dtype == DType::BF16; })) {
+    if (gemm_bf16 && k > 0 && any_bf16) {
+        const auto round = bf16 ? ks.round_bf16 : ks.split_bf16;
+        const int64_t elements = bf16 ? ks.bf16_elements(m, k) : ks.bf16_split_elements(m, k);
         // A thread_local named inside the lambda would be the worker's own: pass the pointer.
-        uint16_t* dst = at_least(xb_scratch, size_t(ks.bf16_elements(m, k))).data();
-        pool.parallel_for(size_t(m), [&ks, x, m, k, dst](size_t r0, size_t r1) {
-            ks.round_bf16(x, m, k, int64_t(r0), int64_t(r1), dst);
+        uint16_t* dst = at_least(xb_scratch, size_t(elements)).data();
+        pool.parallel_for(size_t(m), [round, x, m, k, dst](size_t r0, size_t r1) {
+            round(x, m, k, int64_t(r0), int64_t(r1), dst);
         });
         xb = dst;
     }
@@ -262,7 +284,7 @@ void linear(ThreadPool& pool, const float* x, int64_t m, std::span<const LinearO
             p.unit = ks.gemm_cols;
             if (xb && o.w->dtype == DType::BF16) {
                 p.args.xb = xb;
-                p.fn = ks.gemm_bf16;
+                p.fn = gemm_bf16;
             }
         }
         p.first_unit = units;

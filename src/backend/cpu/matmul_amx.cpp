@@ -9,6 +9,12 @@
 // so y is written once. A thread packs kPanels panels of its columns at a time, over the whole k
 // (zero-padded to a multiple of 32), and runs every 32-row strip of x against them. x comes rounded
 // to bf16 in the tiles' layout (round_bf16_tiles), so each A tile is 1 KiB in one piece.
+//
+// The same kernel with x split into three bf16 parts (Parts = 3: hi = bf16(x), mid = bf16(x - hi),
+// lo = bf16(x - hi - mid), whose sum is x to 2^-27 of it, below f32's rounding) is linear()'s F32
+// precision for BF16 weights here: a bf16 weight times a bf16 part is exact in f32, so the three
+// products accumulate in f32 what the FMA GEMM computes from the widened weights, on the tile unit
+// instead of the FMA units, for three tile products where the BF16 precision takes one.
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -21,6 +27,13 @@
 #include "backend/cpu/matmul_kernels.hpp"
 #include "backend/cpu/simd_target.hpp"
 #include "core/cpu_features.hpp"
+
+// GCC 12's AVX-512 headers build some intrinsics from _mm512_undefined_*(), which -Wuninitialized
+// flags in every caller (a known false positive).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 namespace gavel::cpu::detail {
 
@@ -57,13 +70,30 @@ constexpr int64_t kPanels = 2;              // panels packed at a time (k = 4864
 // from x's rows, 2k bytes apart, an A tile's 16 rows were 16 streams (and, k a power of two, fell on
 // few L1 sets); a one-core test of the tile loop (m 1024, k 1024 and 4096) ran 21-24% faster on this
 // layout (bench/RESULTS.md, session 16).
+// With Parts bf16 parts of x, each step holds the strip's rows of every part, one part after another.
 inline int64_t padded_k(int64_t k) { return (k + kKStep - 1) / kKStep * kKStep; }
 
-int64_t bf16_elements(int64_t m, int64_t k) { return (m + kMR - 1) / kMR * kMR * padded_k(k); }
+template <int Parts>
+int64_t bf16_elements(int64_t m, int64_t k) {
+    return Parts * (m + kMR - 1) / kMR * kMR * padded_k(k);
+}
 
+// The 16 floats v as bf16 parts, each rounded (RNE) from what the parts before it left of v.
+template <int Parts>
+inline void store_parts(__m512 v, uint16_t* dst) {
+    for (int p = 0; p < Parts; ++p, dst += kMR * kKStep) {
+        const __m256bh h = _mm512_cvtneps_pbh(v);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), (__m256i)h);
+        if (p + 1 < Parts)
+            v = _mm512_sub_ps(v, _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32((__m256i)h), 16)));
+    }
+}
+
+template <int Parts>
 void round_bf16_tiles(const float* x, int64_t m, int64_t k, int64_t r0, int64_t r1, uint16_t* xb) {
     const int64_t kpad = padded_k(k);
-    auto row_start = [&](int64_t r) { return xb + r / kMR * kMR * kpad + r % kMR * kKStep; };
+    constexpr int64_t kStep = Parts * kMR * kKStep;  // one k step of a strip: every part's rows
+    auto row_start = [&](int64_t r) { return xb + r / kMR * Parts * kMR * kpad + r % kMR * kKStep; };
     // A strip's rows a step at a time, so the stores run through memory in order (row by row, they
     // went 2 KiB apart and took half as long again: perf, Qwen2-0.5B BF16 prompts).
     for (int64_t lo_row = r0; lo_row < r1;) {
@@ -72,12 +102,17 @@ void round_bf16_tiles(const float* x, int64_t m, int64_t k, int64_t r0, int64_t 
             const int64_t have = std::clamp<int64_t>(k - t, 0, kKStep);
             const __mmask16 lo = __mmask16((1u << std::min<int64_t>(have, 16)) - 1);
             const __mmask16 hi = __mmask16((1u << std::max<int64_t>(have - 16, 0)) - 1);
-            uint16_t* dst = row_start(lo_row) + t / kKStep * kMR * kKStep;
+            uint16_t* dst = row_start(lo_row) + t / kKStep * kStep;
             for (int64_t r = lo_row; r < hi_row; ++r, dst += kKStep) {
                 const float* src = x + r * k + t;
                 const __m512 first = _mm512_maskz_loadu_ps(lo, src), second = _mm512_maskz_loadu_ps(hi, src + 16);
-                const __m512bh h = _mm512_cvtne2ps_pbh(second, first);  // first's 16 in the low half
-                _mm512_storeu_si512(dst, (__m512i)h);
+                if constexpr (Parts == 1) {
+                    const __m512bh h = _mm512_cvtne2ps_pbh(second, first);  // first's 16 in the low half
+                    _mm512_storeu_si512(dst, (__m512i)h);
+                } else {
+                    store_parts<Parts>(first, dst);
+                    store_parts<Parts>(second, dst + 16);
+                }
             }
         }
         lo_row = hi_row;
@@ -85,7 +120,8 @@ void round_bf16_tiles(const float* x, int64_t m, int64_t k, int64_t r0, int64_t 
     if (r1 == m)  // the last strip's missing rows
         for (int64_t r = m; r % kMR; ++r) {
             uint16_t* dst = row_start(r);
-            for (int64_t t = 0; t < kpad; t += kKStep, dst += kMR * kKStep) std::fill(dst, dst + kKStep, uint16_t(0));
+            for (int64_t t = 0; t < kpad; t += kKStep, dst += kStep)
+                for (int p = 0; p < Parts; ++p) std::fill(dst + p * kMR * kKStep, dst + p * kMR * kKStep + kKStep, uint16_t(0));
         }
 }
 
@@ -109,7 +145,9 @@ inline void store_block(float* y, int64_t ldy, int64_t rows, int64_t cols) {
 // The tiles C0..C3 = a (a strip in the tiles' layout) times the panel, over steps x 32 of k, plus
 // the block's bias: `bias_rows` is 16 copies of the block's 32 bias values, or null for none. The
 // bias starts in the tiles because adding it to y after the tile stores read y back before those
-// stores had landed: 11% of a bf16 JinaJudge pair's samples (perf, the Xeon of session 15).
+// stores had landed: 11% of a bf16 JinaJudge pair's samples (perf, the Xeon of session 15). Each
+// step loads the panel's two B tiles once and multiplies every part of the strip by them.
+template <int Parts>
 inline void block(const uint16_t* a, const uint32_t* panel, int64_t steps, const float* bias_rows) {
     if (bias_rows) {
         _tile_loadd(0, bias_rows, kNR * 4);
@@ -123,19 +161,22 @@ inline void block(const uint16_t* a, const uint32_t* panel, int64_t steps, const
         _tile_zero(3);
     }
     for (int64_t s = 0; s < steps; ++s) {
-        const uint16_t* as = a + s * kMR * kKStep;
+        const uint16_t* as = a + s * Parts * kMR * kKStep;
         const uint32_t* bs = panel + s * (kKStep / 2) * kNR;
-        _tile_loadd(4, as, kKStep * 2);
-        _tile_loadd(5, as + 16 * kKStep, kKStep * 2);
         _tile_loadd(6, bs, kNR * 4);
         _tile_loadd(7, bs + 16, kNR * 4);
-        _tile_dpbf16ps(0, 4, 6);
-        _tile_dpbf16ps(1, 4, 7);
-        _tile_dpbf16ps(2, 5, 6);
-        _tile_dpbf16ps(3, 5, 7);
+        for (int p = 0; p < Parts; ++p, as += kMR * kKStep) {
+            _tile_loadd(4, as, kKStep * 2);
+            _tile_loadd(5, as + 16 * kKStep, kKStep * 2);
+            _tile_dpbf16ps(0, 4, 6);
+            _tile_dpbf16ps(1, 4, 7);
+            _tile_dpbf16ps(2, 5, 6);
+            _tile_dpbf16ps(3, 5, 7);
+        }
     }
 }
 
+template <int Parts>
 void gemm_columns(const LinearArgs& a, int64_t n0, int64_t n1) {
     const uint16_t* w = static_cast<const uint16_t*>(a.w);
     const int64_t m = a.m, n = a.n, k = a.k;
@@ -167,10 +208,10 @@ void gemm_columns(const LinearArgs& a, int64_t n0, int64_t n1) {
         }
         for (int64_t i = 0; i < m; i += kMR) {
             const int64_t rows = std::min(kMR, m - i);
-            const uint16_t* x = a.xb + i * kpad;  // strip i / kMR
+            const uint16_t* x = a.xb + i * Parts * kpad;  // strip i / kMR
             for (int64_t q = 0; q < count; ++q) {
                 const int64_t j0 = jb + q * kNR;
-                block(x, panels + q * panel_u32, steps, a.bias ? bias_rows + q * kBiasRows : nullptr);
+                block<Parts>(x, panels + q * panel_u32, steps, a.bias ? bias_rows + q * kBiasRows : nullptr);
                 store_block(a.y + i * n + j0, n, rows, std::min(kNR, je - j0));
             }
         }
@@ -182,9 +223,12 @@ void gemm_columns(const LinearArgs& a, int64_t n0, int64_t n1) {
 
 KernelSet kernels_amx() {
     KernelSet s = kernels_avx512_bf16();
-    s.gemm_bf16 = amx::gemm_columns;
-    s.round_bf16 = amx::round_bf16_tiles;
-    s.bf16_elements = amx::bf16_elements;
+    s.gemm_bf16 = amx::gemm_columns<1>;
+    s.round_bf16 = amx::round_bf16_tiles<1>;
+    s.bf16_elements = amx::bf16_elements<1>;
+    s.gemm_bf16_split = amx::gemm_columns<3>;
+    s.split_bf16 = amx::round_bf16_tiles<3>;
+    s.bf16_split_elements = amx::bf16_elements<3>;
     return s;
 }
 

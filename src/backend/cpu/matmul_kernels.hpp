@@ -24,7 +24,7 @@ struct Q8Rows {
 
 struct LinearArgs {
     const float* x = nullptr;      // [m, k] f32 activations
-    const uint16_t* xb = nullptr;  // bf16 activations as gemm_bf16 reads them (KernelSet::round_bf16), BF16 precision
+    const uint16_t* xb = nullptr;  // bf16 activations as gemm_bf16 (or gemm_bf16_split) reads them
     Q8Rows q8;                     // quantised activations (Q8_0 weights only)
     int64_t m = 0, n = 0, k = 0;
     const void* w = nullptr;  // [n, k] in `wdtype`, in place (mmap), or a Q8_0 matrix
@@ -60,6 +60,13 @@ struct KernelSet {
     // to even. AMX: the tiles' own layout (matmul_amx.cpp).
     void (*round_bf16)(const float* x, int64_t m, int64_t k, int64_t r0, int64_t r1, uint16_t* xb) = nullptr;
     int64_t (*bf16_elements)(int64_t m, int64_t k) = nullptr;
+    // F32 precision's GEMM for BF16 weights where the tile unit makes it faster than the FMA GEMM
+    // (AMX; null elsewhere): x split into three bf16 parts that sum to it within 2^-27 of it
+    // (split_bf16, into bf16_split_elements(m, k) values), each part times the weights exactly, f32
+    // accumulation (matmul_amx.cpp).
+    ColumnsFn gemm_bf16_split = nullptr;
+    void (*split_bf16)(const float* x, int64_t m, int64_t k, int64_t r0, int64_t r1, uint16_t* xb) = nullptr;
+    int64_t (*bf16_split_elements)(int64_t m, int64_t k) = nullptr;
     // Q8_0 weights: any m, columns [n0, n1) with n0 a multiple of kQ8GroupRows; and the activation
     // quantiser for rows [r0, r1). Every set has them (the portable pair where no VNNI kernel is).
     ColumnsFn q8 = nullptr;
