@@ -1,8 +1,10 @@
 // How far a faster way of running a judge moves its outputs from the exact run (checkpoint weights,
 // f32 products): --variant int8 (gavel judge --weights int8: the matrices quantised to Q8_0 at
-// load) or --variant bf16 (gavel judge --matmul bf16 --attention bf16: products on AVX512-BF16 dot
-// products). Loads the same model for each run and compares the two on the same prompts, built
-// exactly as the judge builds them.
+// load), --variant bf16 (gavel judge --matmul bf16 --attention bf16: products on AVX512-BF16 dot
+// products or AMX tiles) or --variant fma (the exact run on the AVX-512 FMA kernels, as with
+// GAVEL_CPU=avx512: on an AMX CPU the exact run multiplies BF16 weights on the tiles, each
+// activation as three bf16 parts). Loads the same model for each run and compares the two on the
+// same prompts, built exactly as the judge builds them.
 //
 //   JinaJudge model folder: every pair in both orders (as `gavel judge --order both`), the judge's
 //     template, truncation and batching; the 3 logits of each game from both loads.
@@ -81,7 +83,9 @@ Runs a judge model twice on the same pairs, exactly (checkpoint weights, f32 pro
 --variant says, and reports how far the variant moves the outputs. Prints no times.
   int8   as gavel judge --weights int8: the matrices quantised to Q8_0 at load, int8 products
   bf16   as gavel judge --matmul bf16 (and --attention bf16 for JinaJudge): products on AVX512-BF16
-         dot products
+         dot products or AMX tiles
+  fma    the exact run on the AVX-512 FMA kernels (GAVEL_CPU=avx512), where the CPU's own exact run
+         multiplies BF16 weights on AMX tiles as three bf16 parts of each activation
 
   JinaJudge folder: every pair in both orders, with the judge's prompt and truncation; per game the
     three logits of both loads: max and mean |delta logit|, the logits' sd (all of them, and each
@@ -95,7 +99,7 @@ Runs a judge model twice on the same pairs, exactly (checkpoint weights, f32 pro
 
 options:
   --model DIR        JinaJudge or Qwen2 model folder (config.json beside the weights)
-  --variant NAME     int8 or bf16 (default: int8)
+  --variant NAME     int8, bf16 or fma (default: int8)
   --tokenizer FILE   tokenizer.json (default: Qwen2: DIR/tokenizer.json; JinaJudge: the encoder's,
                      from --encoder, DIR/encoder/ or DIR, as gavel judge finds it)
   --encoder DIR      JinaJudge: folder with jina-embeddings-v3's config.json (and tokenizer.json)
@@ -164,8 +168,8 @@ Args parse_args(int argc, char** argv) {
         } else if (key == "--limit") {
             a.limit = size_t(parse_count(key, value, 1));
         } else if (key == "--variant") {
-            if (value != "int8" && value != "bf16")
-                throw UsageError{fmt::format("--variant must be int8 or bf16, got '{}'", value)};
+            if (value != "int8" && value != "bf16" && value != "fma")
+                throw UsageError{fmt::format("--variant must be int8, bf16 or fma, got '{}'", value)};
             a.variant = value;
         } else {
             a.new_tokens = parse_count(key, value, 1);
@@ -191,13 +195,16 @@ std::vector<gavel::Pair> read_pairs(const std::string& path, size_t limit) {
 
 // One way of running the judge: its weights and the precision of its products.
 struct Variant {
-    std::string name;   // the JSON keys' suffix: checkpoint (the exact run), int8, bf16
+    std::string name;   // the JSON keys' suffix: checkpoint (the exact run), int8, bf16, fma
     std::string flags;  // the gavel judge options that select it
     WeightFormat weights = WeightFormat::Checkpoint;
     bool bf16 = false;  // matmul and attention on bf16 dot products
+    bool fma = false;   // the AVX-512 kernels, not AMX
 
-    // Sets the process-wide precisions the judge's products read.
+    // Sets the process-wide precisions (and kernels) the judge's products read.
     void use() const {
+        if (fma) gavel::cpu::force_matmul_isa(gavel::cpu::MatmulIsa::Avx512);
+        else gavel::cpu::reset_matmul_isa();
         gavel::cpu::set_matmul_precision(bf16 ? gavel::cpu::MatmulPrecision::BF16 : gavel::cpu::MatmulPrecision::F32);
         gavel::cpu::set_attention_precision(bf16 ? gavel::cpu::AttentionPrecision::BF16
                                                  : gavel::cpu::AttentionPrecision::F32);
@@ -208,6 +215,14 @@ const Variant kExact{"checkpoint", "", WeightFormat::Checkpoint, false};
 // `encoder`: the model has an encoder, whose attention --attention bf16 moves too.
 Variant variant_named(const std::string& name, bool encoder) {
     if (name == "int8") return {"int8", "--weights int8", WeightFormat::Int8, false};
+    if (name == "fma") {
+        if (gavel::cpu::matmul_isa() != gavel::cpu::MatmulIsa::Amx)
+            std::fprintf(stderr, "judge_accuracy: warning: this CPU's exact run does not use AMX: both runs take the "
+                                 "same kernels\n");
+        if (!gavel::cpu::matmul_isa_supported(gavel::cpu::MatmulIsa::Avx512))
+            throw UsageError{"--variant fma needs an AVX-512 CPU"};
+        return {"fma", "GAVEL_CPU=avx512", WeightFormat::Checkpoint, false, true};
+    }
     if (!gavel::cpu_features().avx512_bf16)
         std::fprintf(stderr, "judge_accuracy: warning: this CPU has no AVX512-BF16: the bf16 run is the exact one\n");
     return {"bf16", encoder ? "--matmul bf16 --attention bf16" : "--matmul bf16", WeightFormat::Checkpoint, true};
