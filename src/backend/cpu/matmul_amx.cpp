@@ -6,7 +6,7 @@
 // Eight tiles, each 16 rows of 64 bytes: C0..C3 hold a 32 x 32 block of y (f32), A0 / A1 the
 // block's two 16-row halves of 32 k (bf16), B0 / B1 its two 16-column halves of 16 k-pairs (the
 // packed panel's rows: pack_bf16_pair_panel). The block runs over the whole k with C in the tiles,
-// so y is written once. A thread packs kPanels panels of its columns at a time, over the whole k
+// so y is written once. A thread packs kPanels<Parts> panels of its columns at a time, over the whole k
 // (zero-padded to a multiple of 32), and runs every 32-row strip of x against them. x comes rounded
 // to bf16 in the tiles' layout (round_bf16_tiles), so each A tile is 1 KiB in one piece.
 //
@@ -62,7 +62,12 @@ namespace amx {
 constexpr int64_t kNR = kBf16PanelColumns;  // output columns per block: two 16-column C tiles
 constexpr int64_t kMR = 32;                 // output rows per block: two 16-row A tiles
 constexpr int64_t kKStep = 32;              // k per tile step: an A tile row is 32 bf16
-constexpr int64_t kPanels = 2;              // panels packed at a time (k = 4864: 2 x 304 KiB, in L2)
+// Panels packed at a time: 2 for bf16 x (k = 4864: 2 x 304 KiB, in L2). Each group of panels reads
+// all of x's strips, and the split x is three times the bytes, so it takes 8, reading x a quarter
+// as often: JinaJudge pair of 1,024 tokens 1.44 -> 1.30 s, Qwen2-0.5B pp512 687 -> 725 tok/s (two
+// alternating rounds; 4 panels: 1.33 s, 695 tok/s). bf16 x with 4 or 8: no faster.
+template <int Parts>
+constexpr int64_t kPanels = Parts == 1 ? 2 : 8;
 
 // The activations' layout (KernelSet::round_bf16 / bf16_elements): strips of kMR rows (the last one
 // zero-padded), each a run of k steps of kKStep (k zero-padded to a multiple of it), each step the
@@ -185,13 +190,13 @@ void gemm_columns(const LinearArgs& a, int64_t n0, int64_t n1) {
     // Scratch: kPanels panels, and each panel's bias as 16 rows of its 32 columns (the C tiles'
     // starting values).
     constexpr int64_t kBiasRows = 16 * kNR;
-    float* scratch = thread_scratch(size_t(kPanels * panel_u32 + kPanels * kBiasRows));
+    float* scratch = thread_scratch(size_t(kPanels<Parts> * panel_u32 + kPanels<Parts> * kBiasRows));
     uint32_t* panels = reinterpret_cast<uint32_t*>(scratch);
-    float* bias_rows = scratch + kPanels * panel_u32;
+    float* bias_rows = scratch + kPanels<Parts> * panel_u32;
 
     _tile_loadconfig(&kEightFullTiles);
-    for (int64_t jb = n0; jb < n1; jb += kPanels * kNR) {
-        const int64_t je = std::min(n1, jb + kPanels * kNR);
+    for (int64_t jb = n0; jb < n1; jb += kPanels<Parts> * kNR) {
+        const int64_t je = std::min(n1, jb + kPanels<Parts> * kNR);
         const int64_t count = (je - jb + kNR - 1) / kNR;
         for (int64_t q = 0; q < count; ++q) {
             const int64_t j0 = jb + q * kNR;
