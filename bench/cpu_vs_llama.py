@@ -397,8 +397,10 @@ def main():
         lines.append("decode against the burst read beside each round (best 0.3 s of 3 trials) instead: "
                      + "; ".join(burst_notes))
     if start_notes:
-        lines.append(f"decode against the start-of-run burst read ({limits['mem']} GB/s) instead: " + "; ".join(start_notes))
-    lines.append(f"(ratio > 1: gavel faster; limit: GB/s vs memory read sustained for {SUSTAIN_SECONDS} s beside each round for tg, "
+        lines.append(f"decode against the start-of-run burst read ({limits['mem']} GB/s) instead: "
+                     + "; ".join(start_notes))
+    lines.append(f"(ratio > 1: gavel faster; limit: GB/s vs memory read sustained for {SUSTAIN_SECONDS} s beside each "
+                 f"round for tg, "
                  f"GFLOP/s vs FMA (F32), "
                  f"BF16 (AMX or dot) or int8-dot (INT8) peak for pp/encode; model preparation {prep_s:.0f} s, runs "
                  f"{time.time() - started - prep_s:.0f} s)")

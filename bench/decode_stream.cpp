@@ -370,7 +370,8 @@ int main(int argc, char** argv) {
         std::printf(", \"checkpoint_bytes\": %zu, \"linear_checkpoint_gbs\": %.2f, \"model_gbs\": %.2f", ckpt_bytes,
                     readers[3].best, readers[4].best);
     std::printf(", \"mean_gbs\": {");
-    for (size_t i = 0; i < readers.size(); ++i) std::printf("%s\"%s\": %.2f", i ? ", " : "", readers[i].name, readers[i].best_mean);
+    for (size_t i = 0; i < readers.size(); ++i)
+        std::printf("%s\"%s\": %.2f", i ? ", " : "", readers[i].name, readers[i].best_mean);
     std::printf("}}\n");
     return 0;
 }

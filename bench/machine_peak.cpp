@@ -298,7 +298,8 @@ double sustained_read_gbs(const float* buffer, size_t n, float (*sum)(const floa
     const size_t per = (n / size_t(threads)) & ~size_t(63);
     std::vector<int64_t> passes(size_t(threads), 0);
     std::vector<std::pair<Clock::time_point, Clock::time_point>> spans;  // thread 0's passes
-    const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+    const auto deadline =
+        Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
     const double s = run_threads(threads, [&](int index) {
         float acc = 0;
         do {

@@ -36,7 +36,7 @@ void add_precision_options(Options& opts, bool encoder_attention) {
                "f32: BF16 weights multiply f32 activations, exactly (on AMX tiles as three bf16 parts of "
                "each activation); bf16: they multiply bf16-rounded activations on bf16 dot products where "
                "the CPU has them (AMX tiles, else AVX512-BF16), as llama.cpp does for BF16 models: prompts "
-               "and encoders run 1.6-1.7x faster on AVX512-BF16 (Zen 5) and 1.5-2.4x on AMX (Xeon), within "
+               "and encoders run 1.6-1.7x faster on AVX512-BF16 (Zen 5) and 1.3-2x on AMX (Xeon), within "
                "bf16 rounding (bench/RESULTS.md)",
                "f32");
     if (encoder_attention)

@@ -126,7 +126,8 @@ void round_bf16_tiles(const float* x, int64_t m, int64_t k, int64_t r0, int64_t 
         for (int64_t r = m; r % kMR; ++r) {
             uint16_t* dst = row_start(r);
             for (int64_t t = 0; t < kpad; t += kKStep, dst += kStep)
-                for (int p = 0; p < Parts; ++p) std::fill(dst + p * kMR * kKStep, dst + p * kMR * kKStep + kKStep, uint16_t(0));
+                for (int p = 0; p < Parts; ++p)
+                    std::fill(dst + p * kMR * kKStep, dst + (p * kMR + 1) * kKStep, uint16_t(0));
         }
 }
 

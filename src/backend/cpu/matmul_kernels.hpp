@@ -77,8 +77,8 @@ KernelSet kernels_sse2();
 KernelSet kernels_avx2();
 KernelSet kernels_avx512();
 KernelSet kernels_avx512_bf16();  // kernels_avx512() plus gemm_bf16
-// kernels_avx512_bf16() with gemm_bf16 on AMX tiles (matmul_amx.cpp); the caller has been granted
-// the tile state (amx_bf16_usable, amx_tiles.hpp).
+// kernels_avx512_bf16() with gemm_bf16, and gemm_bf16_split, on AMX tiles (matmul_amx.cpp); the
+// caller has been granted the tile state (amx_bf16_usable, amx_tiles.hpp).
 KernelSet kernels_amx();
 
 // The BF16 GEMMs' packed weight panel (AVX512-BF16 and AMX alike): panel[q * kBf16PanelColumns + c]
