@@ -11,8 +11,9 @@
 // sum-calls / plain-sum is what splitting the token into ~100 products costs. Random weights in one
 // buffer in read order, on huge pages; GB/s are weight bytes over wall time, median over the tokens
 // of a round, best round shown, and beside it the mean (all of a round's bytes over all its time,
-// as a decode run's tok/s is): this VM's speed dips to half for ~0.1 s about every 1.1 s, which
-// the median passes over and the mean does not, for every reader alike.
+// as a decode run's tok/s is): this VM's speed swings within a second (on the Xeon of session 18,
+// dips to half for ~0.1 s about every 1.1 s in one hour, one pass in 4-5 a quarter slower in
+// another), which the median passes over and the mean does not, for every reader alike.
 //   usage: decode_stream [--weights bf16|f16|f32|int8] [--threads 2] [--tokens 20] [--rounds 5]
 //                        [--hidden 896] [--intermediate 4864] [--heads 14] [--kv-heads 2]
 //                        [--layers 24] [--vocab 151936] [--misalign 0] [--checkpoint DIR]

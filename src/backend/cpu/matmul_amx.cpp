@@ -6,13 +6,15 @@
 // Eight tiles, each 16 rows of 64 bytes: C0..C3 hold a 32 x 32 block of y (f32), A0 / A1 the
 // block's two 16-row halves of 32 k (bf16), B0 / B1 its two 16-column halves of 16 k-pairs (the
 // packed panel's rows: pack_bf16_pair_panel). The block runs over the whole k with C in the tiles,
-// so y is written once. A thread packs kPanels<Parts> panels of its columns at a time, over the whole k
-// (zero-padded to a multiple of 32), and runs every 32-row strip of x against them. x comes rounded
-// to bf16 in the tiles' layout (round_bf16_tiles), so each A tile is 1 KiB in one piece.
+// so y is written once. A thread packs kPanels<Parts> panels of its columns at a time, over the
+// whole k (zero-padded to a multiple of 32), and runs every 32-row strip of x against them. x comes
+// rounded to bf16 in the tiles' layout (round_bf16_tiles), so each A tile is 1 KiB in one piece.
 //
 // The same kernel with x split into three bf16 parts (Parts = 3: hi = bf16(x), mid = bf16(x - hi),
-// lo = bf16(x - hi - mid), whose sum is x to 2^-27 of it, below f32's rounding) is linear()'s F32
-// precision for BF16 weights here: a bf16 weight times a bf16 part is exact in f32, so the three
+// lo = bf16(x - hi - mid)) is linear()'s F32 precision for BF16 weights here. Each part takes the
+// top 8 significant bits of what the parts before it left, so the three hold all 24 of x's and sum
+// to x exactly (but for parts below the normal range, where |x| < 2^-103, which the conversion
+// and the tiles flush to 0). A bf16 weight times a bf16 part is exact in f32, so the three tile
 // products accumulate in f32 what the FMA GEMM computes from the widened weights, on the tile unit
 // instead of the FMA units, for three tile products where the BF16 precision takes one.
 #include <sys/syscall.h>

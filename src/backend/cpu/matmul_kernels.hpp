@@ -61,9 +61,9 @@ struct KernelSet {
     void (*round_bf16)(const float* x, int64_t m, int64_t k, int64_t r0, int64_t r1, uint16_t* xb) = nullptr;
     int64_t (*bf16_elements)(int64_t m, int64_t k) = nullptr;
     // F32 precision's GEMM for BF16 weights where the tile unit makes it faster than the FMA GEMM
-    // (AMX; null elsewhere): x split into three bf16 parts that sum to it within 2^-27 of it
-    // (split_bf16, into bf16_split_elements(m, k) values), each part times the weights exactly, f32
-    // accumulation (matmul_amx.cpp).
+    // (AMX; null elsewhere): x split into three bf16 parts that sum to it (split_bf16, into
+    // bf16_split_elements(m, k) values), each part times the weights exactly, f32 accumulation
+    // (matmul_amx.cpp).
     ColumnsFn gemm_bf16_split = nullptr;
     void (*split_bf16)(const float* x, int64_t m, int64_t k, int64_t r0, int64_t r1, uint16_t* xb) = nullptr;
     int64_t (*bf16_split_elements)(int64_t m, int64_t k) = nullptr;
