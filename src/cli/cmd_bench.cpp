@@ -244,8 +244,9 @@ int run_bench(int argc, char** argv) {
         .value("--weights", "FORMAT", kWeightsHelp, "checkpoint");
     add_precision_options(opts, true);
     opts.flag("--json", "print one JSON object instead of the table")
-        .epilog("JSON keys: model, architecture, threads, repetitions, warmup, matmul, attention, weights, prompt_tokens,\n"
-                "gen_tokens, encode_tokens, prefill_tok_s, prefill_tok_s_sd, decode_tok_s, decode_tok_s_sd, encode_s, encode_s_sd (null where\n"
+        .epilog("JSON keys: model, architecture, threads, repetitions, warmup, matmul, attention, weights, kernels (the\n"
+                "instruction set the products run on: amx, avx512, avx2 or sse2; GAVEL_CPU=avx512|avx2|generic caps it),\n"
+                "prompt_tokens, gen_tokens, encode_tokens, prefill_tok_s, prefill_tok_s_sd, decode_tok_s, decode_tok_s_sd, encode_s, encode_s_sd (null where\n"
                 "the test does not apply), peak_rss_bytes (getrusage ru_maxrss), weight_bytes, parameters.");
     opts.parse(argc, argv);
     if (!opts.has("--model")) throw UsageError{"--model is required"};
@@ -275,6 +276,7 @@ int run_bench(int argc, char** argv) {
         out["matmul"] = matmul;
         out["attention"] = attention;
         out["weights"] = opts.get("--weights");
+        out["kernels"] = cpu::matmul_isa_name(cpu::matmul_isa());
         auto put = [&](const char* key, const std::optional<Stat>& s, int64_t tokens, const char* tokens_key) {
             out[tokens_key] = s ? OrderedJson(tokens) : OrderedJson(nullptr);
             out[key] = s ? OrderedJson(s->mean) : OrderedJson(nullptr);
@@ -289,9 +291,9 @@ int run_bench(int argc, char** argv) {
         std::printf("%s\n", out.dump().c_str());
         return 0;
     }
-    std::string table = fmt::format("{} ({}), {} threads, {} run{}{}\n", opts.get("--model"), r.architecture,
-                                    pool.size(), repetitions, repetitions == 1 ? "" : "s",
-                                    warmup ? " after a warm-up" : ", no warm-up");
+    std::string table = fmt::format("{} ({}), {} threads, {} run{}{}, {} kernels\n", opts.get("--model"),
+                                    r.architecture, pool.size(), repetitions, repetitions == 1 ? "" : "s",
+                                    warmup ? " after a warm-up" : ", no warm-up", cpu::matmul_isa_name(cpu::matmul_isa()));
     table += fmt::format("  {:<14} {:>12}   {:<10} {}\n", "test", "mean", "± sd", "unit");
     if (r.prefill)
         table += fmt::format("  {:<14} {:>12.2f} ± {:<10.2f} tok/s\n", fmt::format("pp{}", r.prompt_tokens), r.prefill->mean,

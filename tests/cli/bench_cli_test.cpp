@@ -48,6 +48,9 @@ TEST(BenchCli, Qwen2JsonHasPrefillAndDecode) {
     expect_positive(j, "peak_rss_bytes");
     EXPECT_TRUE(j["encode_s"].is_null());
     EXPECT_TRUE(j["encode_s_sd"].is_null());
+    ASSERT_TRUE(j.contains("kernels") && j["kernels"].is_string()) << j.dump();
+    const std::string kernels = j["kernels"].get<std::string>();
+    EXPECT_TRUE(kernels == "amx" || kernels == "avx512" || kernels == "avx2" || kernels == "sse2") << kernels;
     EXPECT_EQ(j["weight_bytes"], 39068800);  // the tiny model's bf16 bytes (make-model prints them)
     EXPECT_EQ(j["parameters"], 19534400);
     EXPECT_EQ(j["threads"], 2);
