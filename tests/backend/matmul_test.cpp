@@ -170,6 +170,52 @@ TEST(LinearF32Precision, Bf16WeightsMultiplyEveryBitOfX) {
     reset_matmul_isa();
 }
 
+// A long k (AMX runs k in blocks: 2,048 for the split x, 8,192 for bf16 x, the tiles going back to y
+// between them) gives the exact sum, for both precisions on every path: small integer activations,
+// a few power-of-two weights a row spread over the whole k, and an integer bias, so that every
+// partial sum is exact in f32 (and x is exact in bf16) whatever the order of the additions.
+TEST(LinearLongK, Bf16WeightsSumExactlyAcrossKBlocks) {
+    constexpr int64_t n = 40, k = 8300, per_row = 8;
+    std::mt19937 rng(31);
+    std::vector<uint16_t> w(size_t(n * k), 0);
+    std::vector<float> dense(size_t(n * k), 0.0f), bias(static_cast<size_t>(n));
+    for (int64_t j = 0; j < n; ++j) {
+        for (int t = 0; t < per_row; ++t) {
+            const float v = std::ldexp(rng() % 2 ? 1.0f : -1.0f, int(rng() % 5) - 2);
+            const int64_t at = int64_t(rng() % uint32_t(k));
+            w[size_t(j * k + at)] = f32_to_bf16(v);
+            dense[size_t(j * k + at)] = v;
+        }
+        bias[size_t(j)] = float(int(rng() % 9) - 4);
+    }
+    const TensorView wv{DType::BF16, {n, k}, w.data()}, bv{DType::F32, {n}, bias.data()};
+    ThreadPool pool(2);
+    for (MatmulIsa isa : {MatmulIsa::Sse2, MatmulIsa::Avx2, MatmulIsa::Avx512, MatmulIsa::Amx}) {
+        if (!matmul_isa_supported(isa)) continue;
+        force_matmul_isa(isa);
+        for (MatmulPrecision precision : {MatmulPrecision::F32, MatmulPrecision::BF16}) {
+            set_matmul_precision(precision);
+            for (int64_t m : {4, 45}) {
+                std::vector<float> x(size_t(m * k));
+                for (float& v : x) v = float(int(rng() % 17) - 8);
+                std::vector<float> y(size_t(m * n), std::nanf(""));
+                linear(pool, x.data(), m, wv, &bv, y.data());
+                int wrong = 0;
+                for (int64_t i = 0; i < m; ++i)
+                    for (int64_t j = 0; j < n; ++j) {
+                        double want = bias[size_t(j)];
+                        for (int64_t t = 0; t < k; ++t) want += double(x[size_t(i * k + t)]) * dense[size_t(j * k + t)];
+                        wrong += double(y[size_t(i * n + j)]) != want;
+                    }
+                EXPECT_EQ(wrong, 0) << matmul_isa_name(isa) << (precision == MatmulPrecision::BF16 ? " bf16" : " f32")
+                                    << " m=" << m;
+            }
+        }
+    }
+    set_matmul_precision(MatmulPrecision::F32);
+    reset_matmul_isa();
+}
+
 // A group of products sharing x (q/k/v, gate/up) gives exactly what one call per weight gives, for
 // both paths, both precisions, mixed dtypes and widths that split a thread's share mid-weight.
 TEST(LinearGroup, SameBitsAsOneCallPerWeight) {
