@@ -36,7 +36,7 @@ void linear(ThreadPool& pool, const float* x, int64_t m, std::span<const LinearO
 // How linear() multiplies BF16 weights. F32 (the default): every bit of the f32 activations counts,
 // f32 accumulation: the weights widened exactly for the FMA kernels, or, in the GEMM on AMX, each
 // activation split into three bf16 parts that sum to it, each part times the weights exact on the
-// tiles (the FMA GEMM's result to within f32 accumulation; JinaJudge pairs 1.95x and Qwen2 prompts
+// tiles (the FMA GEMM's result to within f32 accumulation; JinaJudge pairs 2x and Qwen2 prompts
 // 1.7x faster on the Xeon of bench/RESULTS.md, session 18). BF16: activations are rounded to bf16
 // once per call and the GEMM uses bf16 dot products with f32 accumulation, as llama.cpp does for
 // BF16 models: on AMX tiles (TDPBF16PS) where the CPU has them, else AVX512-BF16 (vdpbf16ps); it

@@ -5,10 +5,11 @@
 //
 // Eight tiles, each 16 rows of 64 bytes: C0..C3 hold a 32 x 32 block of y (f32), A0 / A1 the
 // block's two 16-row halves of 32 k (bf16), B0 / B1 its two 16-column halves of 16 k-pairs (the
-// packed panel's rows: pack_bf16_pair_panel). The block runs over the whole k with C in the tiles,
-// so y is written once. A thread packs kPanels<Parts> panels of its columns at a time, over the
-// whole k (zero-padded to a multiple of 32), and runs every 32-row strip of x against them. x comes
-// rounded to bf16 in the tiles' layout (round_bf16_tiles), so each A tile is 1 KiB in one piece.
+// packed panel's rows: pack_bf16_pair_panel). The block runs over a block of k with C in the tiles
+// (the whole k up to kKBlock, so that y is written once). A thread packs kPanels<Parts> panels of
+// its columns at a time over the k block (zero-padded to a multiple of 32), and runs every 32-row
+// strip of x against them. x comes rounded to bf16 in the tiles' layout (round_bf16_tiles), so each
+// A tile is 1 KiB in one piece.
 //
 // The same kernel with x split into three bf16 parts (Parts = 3: hi = bf16(x), mid = bf16(x - hi),
 // lo = bf16(x - hi - mid)) is linear()'s F32 precision for BF16 weights here. Each part takes the
