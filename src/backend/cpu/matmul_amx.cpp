@@ -140,38 +140,34 @@ void round_bf16_tiles(const float* x, int64_t m, int64_t k, int64_t r0, int64_t 
         }
 }
 
+// The C tiles to / from a 32 x 32 block of floats at p, rows ld floats apart.
+inline void store_c(float* p, int64_t ld) {
+    _tile_stored(0, p, ld * 4);
+    _tile_stored(1, p + 16, ld * 4);
+    _tile_stored(2, p + 16 * ld, ld * 4);
+    _tile_stored(3, p + 16 * ld + 16, ld * 4);
+}
+inline void load_c(const float* p, int64_t ld) {
+    _tile_loadd(0, p, ld * 4);
+    _tile_loadd(1, p + 16, ld * 4);
+    _tile_loadd(2, p + 16 * ld, ld * 4);
+    _tile_loadd(3, p + 16 * ld + 16, ld * 4);
+}
+
 // y block (rows x cols, row stride ldy) = the tiles' 32 x 32 sums (which hold the bias already).
 inline void store_block(float* y, int64_t ldy, int64_t rows, int64_t cols) {
-    if (rows == kMR && cols == kNR) {
-        _tile_stored(0, y, ldy * 4);
-        _tile_stored(1, y + 16, ldy * 4);
-        _tile_stored(2, y + 16 * ldy, ldy * 4);
-        _tile_stored(3, y + 16 * ldy + 16, ldy * 4);
-        return;
-    }
+    if (rows == kMR && cols == kNR) return store_c(y, ldy);
     alignas(64) float c[kMR * kNR];
-    _tile_stored(0, c, kNR * 4);
-    _tile_stored(1, c + 16, kNR * 4);
-    _tile_stored(2, c + 16 * kNR, kNR * 4);
-    _tile_stored(3, c + 16 * kNR + 16, kNR * 4);
+    store_c(c, kNR);
     for (int64_t r = 0; r < rows; ++r) std::memcpy(y + r * ldy, c + r * kNR, size_t(cols) * 4);
 }
 
 // The tiles C0..C3 = the y block (rows x cols, row stride ldy) so far: the next k block adds to it.
 inline void load_block(const float* y, int64_t ldy, int64_t rows, int64_t cols) {
-    if (rows == kMR && cols == kNR) {
-        _tile_loadd(0, y, ldy * 4);
-        _tile_loadd(1, y + 16, ldy * 4);
-        _tile_loadd(2, y + 16 * ldy, ldy * 4);
-        _tile_loadd(3, y + 16 * ldy + 16, ldy * 4);
-        return;
-    }
+    if (rows == kMR && cols == kNR) return load_c(y, ldy);
     alignas(64) float c[kMR * kNR] = {};
     for (int64_t r = 0; r < rows; ++r) std::memcpy(c + r * kNR, y + r * ldy, size_t(cols) * 4);
-    _tile_loadd(0, c, kNR * 4);
-    _tile_loadd(1, c + 16, kNR * 4);
-    _tile_loadd(2, c + 16 * kNR, kNR * 4);
-    _tile_loadd(3, c + 16 * kNR + 16, kNR * 4);
+    load_c(c, kNR);
 }
 
 // The tiles C0..C3 = the block's bias: `bias_rows` is 16 copies of the block's 32 bias values, or
@@ -250,7 +246,8 @@ void gemm_columns(const LinearArgs& a, int64_t n0, int64_t n1) {
             }
             for (int64_t i = 0; i < m; i += kMR) {
                 const int64_t rows = std::min(kMR, m - i);
-                const uint16_t* x = a.xb + i * Parts * kpad + k0 * Parts * kMR;  // strip i / kMR, from step k0 / kKStep
+                // strip i / kMR, from step k0 / kKStep
+                const uint16_t* x = a.xb + i * Parts * kpad + k0 * Parts * kMR;
                 for (int64_t q = 0; q < count; ++q) {
                     const int64_t j0 = jb + q * kNR, cols = std::min(kNR, je - j0);
                     float* y = a.y + i * n + j0;
