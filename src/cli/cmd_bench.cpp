@@ -265,6 +265,7 @@ int run_bench(int argc, char** argv) {
     else if (auto* judge = std::get_if<JinaJudgeConfig>(&config)) r = bench_jina(dir, opts, pool, repetitions, warmup, *judge);
     else r = bench_jina(dir, opts, pool, repetitions, warmup, std::nullopt);
     const uint64_t peak_rss = peak_rss_bytes();
+    const char* kernels = cpu::matmul_isa_name(cpu::matmul_isa());
 
     if (opts.has("--json")) {
         OrderedJson out;
@@ -276,7 +277,7 @@ int run_bench(int argc, char** argv) {
         out["matmul"] = matmul;
         out["attention"] = attention;
         out["weights"] = opts.get("--weights");
-        out["kernels"] = cpu::matmul_isa_name(cpu::matmul_isa());
+        out["kernels"] = kernels;
         auto put = [&](const char* key, const std::optional<Stat>& s, int64_t tokens, const char* tokens_key) {
             out[tokens_key] = s ? OrderedJson(tokens) : OrderedJson(nullptr);
             out[key] = s ? OrderedJson(s->mean) : OrderedJson(nullptr);
@@ -293,7 +294,7 @@ int run_bench(int argc, char** argv) {
     }
     std::string table = fmt::format("{} ({}), {} threads, {} run{}{}, {} kernels\n", opts.get("--model"),
                                     r.architecture, pool.size(), repetitions, repetitions == 1 ? "" : "s",
-                                    warmup ? " after a warm-up" : ", no warm-up", cpu::matmul_isa_name(cpu::matmul_isa()));
+                                    warmup ? " after a warm-up" : ", no warm-up", kernels);
     table += fmt::format("  {:<14} {:>12}   {:<10} {}\n", "test", "mean", "± sd", "unit");
     if (r.prefill)
         table += fmt::format("  {:<14} {:>12.2f} ± {:<10.2f} tok/s\n", fmt::format("pp{}", r.prompt_tokens), r.prefill->mean,

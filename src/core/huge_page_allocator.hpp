@@ -47,10 +47,10 @@ struct HugePageAllocator {
     }
 };
 
-// Bytes on huge pages (when 2 MiB or more): quantised and merged weight matrices.
-using HugePageBytes = std::vector<uint8_t, HugePageAllocator<uint8_t>>;
-// Floats on huge pages (when 2 MiB or more): activations that kernels stream through, 2 MiB-aligned.
+// Elements on huge pages (when 2 MiB or more), 2 MiB-aligned: activations that kernels stream through.
 template <class T>
 using HugePageVector = std::vector<T, HugePageAllocator<T>>;
+// Bytes on huge pages: quantised and merged weight matrices.
+using HugePageBytes = HugePageVector<uint8_t>;
 
 }  // namespace gavel

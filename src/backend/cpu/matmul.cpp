@@ -181,8 +181,9 @@ void linear(ThreadPool& pool, const float* x, int64_t m, std::span<const LinearO
     // bf16; F32 precision, on AMX, splits x into bf16 parts exact to f32 (gemm_bf16_split).
     const bool bf16 = gemm && g_precision == MatmulPrecision::BF16 && ks.gemm_bf16;
     const bool split = gemm && g_precision == MatmulPrecision::F32 && ks.gemm_bf16_split;
-    const bool any_bf16 =
-        std::any_of(outputs.begin(), outputs.end(), [](const LinearOutput& o) { return o.w->dtype == DType::BF16; });
+    const bool any_bf16 = (bf16 || split) && std::any_of(outputs.begin(), outputs.end(), [](const LinearOutput& o) {
+                              return o.w->dtype == DType::BF16;
+                          });
     if (split && any_bf16 && m > kSplitRows) {
         // The parts take 6 bytes an activation: a JinaJudge batch of 16,384 tokens would hold 400 MB
         // of them at k = 4,096. Blocks of kSplitRows rows hold at most 100 MB, and repack each
