@@ -322,17 +322,14 @@ def main():
     def decode_bytes(row, side):
         return row.gavel_bytes if side == "gavel" else row.llama_bytes
 
-    def decode_fractions(row, side, mems):
-        """Each round's GB/s over the read bandwidth (mems) measured right before that round's runs."""
+    def beside_fraction(row, side, mems):
+        """The mean over the rounds of each round's GB/s over the read bandwidth (mems) measured right
+        before that round's runs."""
         weight_bytes = decode_bytes(row, side)
         values = row.gavel if side == "gavel" else row.llama
         if not weight_bytes or not values or len(values) != len(mems):
             return None
-        return [weight_bytes * v / 1e9 / mem for v, mem in zip(values, mems)]
-
-    def beside_fraction(row, side, mems):
-        fractions = decode_fractions(row, side, mems)
-        return statistics.fmean(fractions) if fractions else None
+        return statistics.fmean(weight_bytes * v / 1e9 / mem for v, mem in zip(values, mems))
 
     def fraction(row, value, side):
         if value is None:
